@@ -1,0 +1,249 @@
+"""Command line: ``python -m chatpaper inspect|summarize|check|digest``.
+
+Errors become one line on stderr and a non-zero exit code; never a traceback for bad input.
+Exit codes: 0 done, 1 failed (or defects found by ``check``), 2 bad input, 3 partly done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from .config import Settings
+from .errors import ChatPaperError
+from .i18n import get_language
+
+
+def _status(message: str) -> None:
+    print(f"… {message}", file=sys.stderr, flush=True)
+
+
+# --- inspect -------------------------------------------------------------------
+def inspect_report(paper, figure_count: int) -> dict:
+    return {
+        "source": paper.source,
+        "arxiv_id": paper.arxiv_id,
+        "title": paper.title,
+        "authors": paper.authors,
+        "pages": len(paper.pages),
+        "text_chars": paper.text_chars,
+        "sections": [
+            {"heading": s.heading, "role": s.role, "page": s.page, "chars": s.chars}
+            for s in paper.sections
+        ],
+        "figures": figure_count,
+    }
+
+
+def _count_figures(paper, settings: Settings, data: bytes | None) -> int:
+    if data is None:
+        return 0
+    try:
+        from .figures import extract_figures
+    except ImportError:
+        return 0
+    return len(extract_figures(data, max_figures=settings.max_figures))
+
+
+def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
+    from .reader import read_source
+
+    paper = read_source(args.source, settings=settings, on_status=_status)
+    figures = 0 if args.no_figures else _count_figures(paper, settings, paper.pdf_bytes)
+    report = inspect_report(paper, figures)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    print(f"Source:   {report['source']}")
+    print(f"arXiv ID: {report['arxiv_id'] or '-'}")
+    print(f"Title:    {report['title'] or '-'}")
+    print(f"Authors:  {', '.join(report['authors']) or '-'}")
+    print(f"Pages:    {report['pages']}  ({report['text_chars']:,} characters of text)")
+    print(f"Figures:  {report['figures']}")
+    print("Sections:")
+    if not report["sections"]:
+        print("  (no headings found: the text is used page by page)")
+    for s in report["sections"]:
+        print(f"  p.{s['page']:<3} {s['role']:<13} {s['heading']}  ({s['chars']:,} chars)")
+    return 0
+
+
+# --- summarize -----------------------------------------------------------------
+STAGE_HEADINGS = {
+    "overview": ("6", "overview"),
+    "methods": ("7", "methods"),
+    "conclusion": ("8", "conclusion"),
+}
+
+
+def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
+    from .cache import ResultsCache
+    from .reader import read_source
+    from .render import render_stage
+    from .summarize import SummaryJob
+
+    paper = read_source(args.source, settings=settings, on_status=_status)
+    lang = get_language(args.lang)
+    job = SummaryJob(
+        paper,
+        settings=settings,
+        language=lang,
+        engine=args.engine,
+        model=args.model,
+        cache=None if args.no_cache else ResultsCache(settings.cache_dir),
+        refresh=args.refresh,
+    )
+    out = sys.stdout
+    out.write(job.header() + "\n")
+    out.flush()
+
+    # Stages run concurrently; the terminal shows them in document order, streaming the
+    # current one live and printing the later ones as soon as their turn comes.
+    order = list(job.stages)
+    current = 0
+    streamed: dict[str, str] = {}  # text of each stage already written
+
+    def flush_in_order() -> None:
+        nonlocal current
+        while current < len(order):
+            stage = order[current]
+            result = job.state.stages.get(stage)
+            if result is None:
+                return
+            if stage not in streamed:
+                if stage in STAGE_HEADINGS:
+                    number, key = STAGE_HEADINGS[stage]
+                    out.write(f"\n## {number}. {lang.labels[key]}\n")
+                out.write("\n")
+                streamed[stage] = ""
+            already = streamed[stage]
+            if not result.done:
+                if result.text.startswith(already):
+                    out.write(result.text[len(already) :])
+                    streamed[stage] = result.text
+                out.flush()
+                return
+            final = result.text.strip()
+            if already and final.startswith(already.strip()):
+                out.write(final[len(already.strip()) :])
+            elif already:
+                out.write("\n\n" + final)
+            else:
+                out.write(final)
+            extra = render_stage(replace(result, text=""), lang)
+            out.write(("\n\n" + extra if extra else "") + "\n")
+            out.flush()
+            current += 1
+
+    for event in job.events():
+        if event.kind == "status":
+            _status(event.text)
+        elif event.kind == "stage_restart" and streamed.get(event.stage or ""):
+            out.write("\n\n> (asked again: the first answer was not clean)\n\n")
+            streamed[event.stage] = ""
+        flush_in_order()
+    flush_in_order()
+
+    if args.out:
+        Path(args.out).write_text(job.markdown(), encoding="utf-8")
+        _status(f"Saved {args.out}")
+    if job.state.errors:
+        for stage, message in job.state.errors.items():
+            print(f"chatpaper: the {stage} part failed: {message}", file=sys.stderr)
+        return 3
+    return 0
+
+
+# --- check ---------------------------------------------------------------------
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from . import guard
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ChatPaperError(f"Cannot read {args.file} as text ({err}); check the path.") from err
+    defects = guard.check_document(text)
+    if args.json:
+        print(json.dumps(guard.defects_to_json(defects), ensure_ascii=False, indent=2))
+    elif defects:
+        print(guard.format_defects(defects))
+    else:
+        print("No defects found.")
+    return 1 if defects else 0
+
+
+# --- digest --------------------------------------------------------------------
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    from .digest import run_digest_cli
+
+    return run_digest_cli(args, settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chatpaper",
+        description="Read a paper (arXiv ID/link or PDF) and summarize it, staged and streamed.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("inspect", help="show what we read from a paper (title, sections, ...)")
+    p.add_argument("source", help="a PDF path or an arXiv ID/link")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-figures", action="store_true", help="skip counting figures (faster)")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("summarize", help="stream a staged summary as Markdown")
+    p.add_argument("source", help="a PDF path or an arXiv ID/link")
+    p.add_argument("--lang", default="en", help="output language: en, zh, or a language name")
+    p.add_argument(
+        "--engine",
+        default=None,
+        help="gemini, openai or offline (default: gemini with a key, else offline)",
+    )
+    p.add_argument("--model", default=None, help="model name for the engine")
+    p.add_argument("--out", default=None, help="also write the whole summary to this .md file")
+    p.add_argument("--refresh", action="store_true", help="ignore the results cache")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.set_defaults(func=cmd_summarize)
+
+    p = sub.add_parser("check", help="find defects in a summary or digest post")
+    p.add_argument("file", help="a Markdown/text file")
+    p.add_argument("--json", action="store_true", help='print {"defects": [...]}')
+    p.set_defaults(func=cmd_check)
+
+    try:
+        from .digest import add_digest_arguments
+    except ImportError:
+        add_digest_arguments = None
+    if add_digest_arguments is not None:
+        p = sub.add_parser("digest", help="write a blog post of the newest arXiv papers on a topic")
+        add_digest_arguments(p)
+        p.set_defaults(func=cmd_digest)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    settings = Settings.from_env()
+    try:
+        return args.func(args, settings)
+    except ChatPaperError as err:
+        print(f"chatpaper: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("chatpaper: interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

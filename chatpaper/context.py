@@ -1,0 +1,143 @@
+"""What text each stage sees, within a backend's token budget.
+
+The full paper (references dropped, appendix last) is the identical first part of every
+full-text stage's prompt, so Gemini's implicit caching can bill the repeated paper at a
+discount. Only when a backend's context is smaller than the paper do stages differ: each
+keeps the sections most useful to it, in reading order, and says that it was shortened.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .paper import Paper, Section
+
+# Which sections each stage needs most when the paper must be shortened (most useful first).
+STAGE_PRIORITIES: dict[str, tuple[str, ...]] = {
+    "overview": (
+        "abstract",
+        "introduction",
+        "conclusion",
+        "method",
+        "results",
+        "experiments",
+        "related_work",
+        "discussion",
+        "other",
+        "appendix",
+    ),
+    "methods": (
+        "abstract",
+        "method",
+        "introduction",
+        "experiments",
+        "results",
+        "other",
+        "conclusion",
+        "related_work",
+        "discussion",
+        "appendix",
+    ),
+    "conclusion": (
+        "abstract",
+        "conclusion",
+        "discussion",
+        "results",
+        "experiments",
+        "introduction",
+        "method",
+        "other",
+        "related_work",
+        "appendix",
+    ),
+}
+DEFAULT_PRIORITY = STAGE_PRIORITIES["overview"]
+
+# Room kept free in the context for the stage instruction, system prompt and the answer.
+RESERVED_TOKENS = 6_000
+SHORTENED_MARK = "[... shortened to fit the model's context ...]"
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+def estimate_tokens(text: str) -> int:
+    """A fast, slightly generous token estimate: CJK ~1 token a character, else ~4 chars."""
+    cjk = len(_CJK.findall(text))
+    return cjk + (len(text) - cjk + 3) // 4
+
+
+@dataclass
+class Context:
+    text: str  # the paper block for the prompt
+    shortened: bool = False
+    omitted: list[str] = field(default_factory=list)  # headings left out or cut
+    tokens: int = 0
+
+
+def _ordered_sections(paper: Paper) -> list[Section]:
+    """Body sections in reading order, references dropped, appendix moved last."""
+    if not paper.sections:
+        from .paper import Section as _Section
+
+        return [
+            _Section(heading=f"Page {p.number}", role="other", page=p.number, text=p.text)
+            for p in paper.pages
+            if p.text.strip()
+        ]
+    body = [s for s in paper.sections if s.role not in ("references", "appendix")]
+    appendix = [s for s in paper.sections if s.role == "appendix"]
+    return body + appendix
+
+
+def _section_block(section: Section, text: str | None = None) -> str:
+    body = (text if text is not None else section.text).strip()
+    heading = section.heading.strip()
+    return f"## {heading}\n{body}" if heading else body
+
+
+def _cut(text: str, max_tokens: int) -> str:
+    """The head of ``text`` within ``max_tokens``, ending at a sentence or line if possible."""
+    if max_tokens <= 0:
+        return ""
+    approx_chars = max_tokens * 3  # conservative for mixed text
+    head = text[:approx_chars]
+    while head and estimate_tokens(head) > max_tokens:
+        head = head[: int(len(head) * 0.9)]
+    stop = max(head.rfind(". "), head.rfind("\n"), head.rfind("。"))
+    if stop > len(head) // 2:
+        head = head[: stop + 1]
+    return head.rstrip()
+
+
+def build_context(paper: Paper, stage: str, budget_tokens: int) -> Context:
+    """The paper text for ``stage`` within ``budget_tokens`` (input tokens the backend takes)."""
+    sections = _ordered_sections(paper)
+    blocks = [_section_block(s) for s in sections]
+    full = "\n\n".join(b for b in blocks if b)
+    available = max(budget_tokens - RESERVED_TOKENS, 1_000)
+    full_tokens = estimate_tokens(full)
+    if full_tokens <= available:
+        return Context(text=full, tokens=full_tokens)
+
+    priority = STAGE_PRIORITIES.get(stage, DEFAULT_PRIORITY)
+    rank = {role: i for i, role in enumerate(priority)}
+    order = sorted(range(len(sections)), key=lambda i: (rank.get(sections[i].role, 99), i))
+    kept: dict[int, str] = {}
+    omitted: list[str] = []
+    left = available
+    for i in order:
+        block = blocks[i]
+        cost = estimate_tokens(block) + 2
+        if cost <= left:
+            kept[i] = block
+            left -= cost
+        elif left > 200:
+            head = _cut(sections[i].text, left - 60)
+            kept[i] = _section_block(sections[i], f"{head}\n{SHORTENED_MARK}")
+            left = 0
+            omitted.append(sections[i].heading)
+        else:
+            omitted.append(sections[i].heading)
+    text = "\n\n".join(kept[i] for i in sorted(kept))
+    return Context(text=text, shortened=True, omitted=omitted, tokens=estimate_tokens(text))

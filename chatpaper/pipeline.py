@@ -1,0 +1,298 @@
+"""Run the summary stages concurrently and yield events as text arrives.
+
+Data flow: paper -> context per stage -> backend stream -> guard -> events. The caller (UI,
+CLI, digest) folds events into a ``SummaryState``; a failed stage reports an error event and
+keeps its partial text, and never stops the other stages.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from . import guard
+from .context import build_context
+from .errors import ChatPaperError
+from .i18n import Language
+from .llm.base import Backend, Notice, StageRequest, Usage
+from .paper import Paper
+from .prompts import fill, fill_with_labels
+
+log = logging.getLogger(__name__)
+
+STAGES: tuple[str, ...] = ("tldr", "overview", "methods", "conclusion")
+MAX_OUTPUT_TOKENS = {"tldr": 1024, "overview": 2048, "methods": 4096, "conclusion": 2048}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened. ``kind`` is one of:
+
+    status        transient progress ("waiting 20 s for the rate limit")
+    stage_start   a stage began
+    chunk         ``text`` is new text for ``stage``
+    stage_restart the stage is asked again (the guard found defects): discard its text
+    stage_done    ``text`` is the stage's final, cleaned text
+    warning       something the user should know about ``stage`` (kept with the answer)
+    error         ``stage`` failed: ``text`` is the one-sentence reason; partial text is kept
+    usage         token counts for one model call
+    """
+
+    kind: str
+    stage: str | None = None
+    text: str = ""
+    usage: Usage | None = None
+
+
+@dataclass
+class StageResult:
+    text: str = ""
+    done: bool = False
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class SummaryState:
+    """Everything the events said so far; what the UI shows and the cache stores."""
+
+    stages: dict[str, StageResult] = field(default_factory=dict)
+    status: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+
+    def result(self, stage: str) -> StageResult:
+        return self.stages.setdefault(stage, StageResult())
+
+    def apply(self, event: Event) -> None:
+        if event.kind == "status":
+            self.status = event.text
+            return
+        if event.kind == "usage" and event.usage:
+            self.input_tokens += event.usage.input_tokens
+            self.output_tokens += event.usage.output_tokens
+            self.cached_tokens += event.usage.cached_tokens
+            return
+        if event.stage is None:
+            return
+        result = self.result(event.stage)
+        if event.kind == "chunk":
+            result.text += event.text
+        elif event.kind == "stage_restart":
+            result.text = ""
+        elif event.kind == "stage_done":
+            result.text = event.text
+            result.done = True
+        elif event.kind == "warning":
+            if event.text not in result.warnings:
+                result.warnings.append(event.text)
+        elif event.kind == "error":
+            result.error = event.text
+            result.done = True
+
+    @property
+    def complete(self) -> bool:
+        return all(r.done for r in self.stages.values()) and bool(self.stages)
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return {name: r.error for name, r in self.stages.items() if r.error}
+
+    def to_dict(self) -> dict:
+        return {
+            name: {"text": r.text, "warnings": r.warnings, "error": r.error}
+            for name, r in self.stages.items()
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SummaryState:
+        state = cls()
+        for name, item in data.items():
+            state.stages[name] = StageResult(
+                text=item.get("text", ""),
+                done=True,
+                warnings=list(item.get("warnings", [])),
+                error=item.get("error"),
+            )
+        return state
+
+
+def required_parts(stage: str, lang: Language) -> tuple[str, ...]:
+    labels = lang.labels
+    if stage == "tldr":
+        return (labels["summary"], labels["key_takeaways"])
+    if stage in ("overview", "conclusion"):
+        return ("(1)", "(2)", "(3)", "(4)")
+    if stage == "methods":
+        return ("(1)",)
+    return ()
+
+
+def abstract_of(paper: Paper) -> str:
+    """The abstract from arXiv, else the PDF's abstract section, else the paper's opening."""
+    if paper.meta.abstract.strip():
+        return paper.meta.abstract.strip()
+    for section in paper.sections_with_role("abstract"):
+        if section.text.strip():
+            return section.text.strip()[:4000]
+    return paper.text[:3000].strip()
+
+
+def build_request(
+    paper: Paper, stage: str, lang: Language, backend: Backend
+) -> tuple[StageRequest, bool]:
+    """The request for one stage, and whether the paper had to be shortened for it."""
+    system = fill_with_labels("system", lang)
+    title = paper.title or "(untitled)"
+    if stage == "tldr":
+        prompt = fill_with_labels("tldr", lang, title=title, abstract=abstract_of(paper))
+        shortened = False
+    else:
+        context = build_context(paper, stage, backend.context_tokens)
+        head = fill(
+            "paper",
+            title=title,
+            authors=", ".join(paper.authors) or "(not given)",
+            body=context.text,
+        )
+        prompt = f"{head}\n\n{fill_with_labels(stage, lang)}"
+        shortened = context.shortened
+    request = StageRequest(
+        stage=stage,
+        system=system,
+        prompt=prompt,
+        language=lang.name,
+        paper=paper,
+        max_output_tokens=MAX_OUTPUT_TOKENS.get(stage, 2048),
+    )
+    return request, shortened
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _stream_once(
+    backend: Backend,
+    request: StageRequest,
+    stage: str,
+    emit,
+    cancel: threading.Event,
+) -> str:
+    """Stream one model call into events; return the text it produced."""
+    parts: list[str] = []
+    for piece in backend.stream(request):
+        if cancel.is_set():
+            raise _Cancelled
+        if isinstance(piece, str):
+            if piece:
+                parts.append(piece)
+                emit(Event("chunk", stage, piece))
+        elif isinstance(piece, Notice):
+            kind = "warning" if piece.level == "warning" else "status"
+            emit(Event(kind, stage, piece.message))
+        elif isinstance(piece, Usage):
+            emit(Event("usage", stage, usage=piece))
+    return "".join(parts)
+
+
+def _run_stage(
+    paper: Paper,
+    stage: str,
+    lang: Language,
+    backend: Backend,
+    emit,
+    cancel: threading.Event,
+    shortened_note: str,
+    use_guard: bool,
+) -> None:
+    text = ""
+    try:
+        request, shortened = build_request(paper, stage, lang, backend)
+        emit(Event("stage_start", stage))
+        if shortened:
+            emit(Event("warning", stage, shortened_note))
+        text = _stream_once(backend, request, stage, emit, cancel)
+        final = guard.trim_chatter(text) if use_guard else text
+        required = required_parts(stage, lang)
+        defects = (
+            guard.find_defects(final, required=required, language=lang.name) if use_guard else []
+        )
+        if defects:
+            kinds = ", ".join(sorted({d.kind for d in defects}))
+            emit(Event("status", stage, f"Re-asking for the {stage} part (found: {kinds})."))
+            emit(Event("stage_restart", stage))
+            problems = guard.corrective_instruction(defects, lang.name)
+            retry = StageRequest(
+                stage=request.stage,
+                system=request.system,
+                prompt=f"{request.prompt}\n\n{fill('corrective', problems=problems)}",
+                language=request.language,
+                paper=request.paper,
+                max_output_tokens=request.max_output_tokens,
+            )
+            text = _stream_once(backend, retry, stage, emit, cancel)
+            final = guard.trim_chatter(text)
+            defects = guard.find_defects(final, required=required, language=lang.name)
+            if defects:
+                listed = "; ".join(f"{d.kind}: {d.text[:80]}" for d in defects[:3])
+                emit(Event("warning", stage, lang.labels["guard_warning"].format(defects=listed)))
+        emit(Event("stage_done", stage, final))
+    except _Cancelled:
+        return
+    except ChatPaperError as err:
+        emit(Event("error", stage, str(err)))
+    except Exception as err:  # a bug or an unexpected library error: keep the other stages
+        log.exception("stage %s failed", stage)
+        emit(
+            Event(
+                "error",
+                stage,
+                f"An unexpected error ({type(err).__name__}) stopped this part; "
+                "the other parts are not affected, try again.",
+            )
+        )
+
+
+def run_pipeline(
+    paper: Paper,
+    backend: Backend,
+    lang: Language,
+    *,
+    stages: Sequence[str] = STAGES,
+    concurrency: int = 4,
+    use_guard: bool = True,
+) -> Iterator[Event]:
+    """Yield events from all stages, run concurrently (at most ``concurrency`` at a time).
+
+    Closing the generator (the user cancelled) tells the workers to stop at the next chunk.
+    """
+    events: queue.Queue[Event | None] = queue.Queue()
+    cancel = threading.Event()
+    shortened_note = lang.labels["shortened"]
+    pending = len(stages)
+
+    def worker(stage: str) -> None:
+        try:
+            _run_stage(paper, stage, lang, backend, events.put, cancel, shortened_note, use_guard)
+        finally:
+            events.put(None)
+
+    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(stages))))
+    try:
+        for stage in stages:  # tldr is first in STAGES, so it starts (and shows) first
+            pool.submit(worker, stage)
+        while pending:
+            event = events.get()
+            if event is None:
+                pending -= 1
+                continue
+            yield event
+    finally:
+        cancel.set()
+        pool.shutdown(wait=False, cancel_futures=True)

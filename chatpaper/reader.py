@@ -1,0 +1,132 @@
+"""From what the user gave (a PDF path, PDF bytes or any arXiv form) to a Paper.
+
+I/O lives here: reading files, calling the arXiv client. Parsing is in pdf.py, sections.py
+and arxiv.py. Every failure is a ChatPaperError with one sentence the user can act on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from . import pdf, sections
+from .arxiv import ArxivClient, parse_arxiv_id
+from .config import Settings
+from .errors import InvalidSourceError, PdfError, PdfTooLargeError
+from .paper import Page, Paper, PaperMeta
+
+StatusHook = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    pass
+
+
+def read_pdf_bytes(
+    data: bytes,
+    *,
+    source: str,
+    settings: Settings,
+    meta: PaperMeta | None = None,
+    on_status: StatusHook = _noop,
+) -> Paper:
+    """Read a PDF into a Paper. ``meta`` (from arXiv) wins over what the PDF says."""
+    if len(data) > settings.max_pdf_bytes:
+        raise PdfTooLargeError(
+            f"This PDF is {len(data) / 1e6:.0f} MB, over the {settings.max_pdf_bytes / 1e6:.0f} MB "
+            "limit; upload a smaller file or raise CHATPAPER_MAX_PDF_MB."
+        )
+    raw_pages = pdf.extract_pages(data, max_pages=settings.max_pages, timeout=settings.pdf_timeout)
+    on_status(f"Read {len(raw_pages)} pages.")
+    cleaned = pdf.clean_pages(raw_pages)
+    pages = [Page(number=i + 1, text=text) for i, text in enumerate(cleaned)]
+    found_sections = sections.find_sections(cleaned)
+    if meta is None:
+        title, authors = pdf.read_title_authors(data, cleaned[0] if cleaned else "")
+        meta = PaperMeta(title=title, authors=authors)
+        found = pdf.find_arxiv_id(" ".join(cleaned[:2]))
+        if found:
+            meta.arxiv_id, meta.version = found
+    fingerprint = (
+        f"arxiv:{meta.arxiv_id}{meta.version or ''}"
+        if meta.arxiv_id and source.startswith("arxiv:")
+        else "sha256:" + hashlib.sha256(data).hexdigest()
+    )
+    return Paper(
+        source=source,
+        meta=meta,
+        pages=pages,
+        sections=found_sections,
+        fingerprint=fingerprint,
+        pdf_bytes=data,
+    )
+
+
+def read_pdf_file(path: str | Path, *, settings: Settings, on_status: StatusHook = _noop) -> Paper:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise InvalidSourceError(
+            f"Cannot open {path.name}: {err.strerror or 'no such file'}; check the path."
+        ) from err
+    if size > settings.max_pdf_bytes:
+        raise PdfTooLargeError(
+            f"{path.name} is {size / 1e6:.0f} MB, over the {settings.max_pdf_bytes / 1e6:.0f} MB "
+            "limit; use a smaller file or raise CHATPAPER_MAX_PDF_MB."
+        )
+    if path.suffix.lower() != ".pdf":
+        head = path.read_bytes()[:5]
+        if head != b"%PDF-":
+            raise PdfError(f"{path.name} is not a PDF; choose the paper's PDF file.")
+    return read_pdf_bytes(
+        path.read_bytes(), source=str(path), settings=settings, on_status=on_status
+    )
+
+
+def read_arxiv(
+    text: str,
+    *,
+    settings: Settings,
+    client: ArxivClient | None = None,
+    on_status: StatusHook = _noop,
+) -> Paper:
+    arxiv_id, version = parse_arxiv_id(text)
+    client = client or ArxivClient(settings)
+    on_status(f"Fetching arXiv:{arxiv_id}{version or ''} metadata from arXiv…")
+    meta = client.fetch_metadata(arxiv_id, version)
+    on_status(f"Downloading the PDF of arXiv:{arxiv_id}{meta.version or version or ''}…")
+    data = client.fetch_pdf(arxiv_id, meta.version or version)
+    return read_pdf_bytes(
+        data,
+        source=f"arxiv:{arxiv_id}{meta.version or version or ''}",
+        settings=settings,
+        meta=meta,
+        on_status=on_status,
+    )
+
+
+def read_source(
+    source: str,
+    *,
+    settings: Settings,
+    client: ArxivClient | None = None,
+    on_status: StatusHook = _noop,
+) -> Paper:
+    """A local PDF path, or any arXiv form (ID, abs/pdf/html link, DOI...)."""
+    source = source.strip()
+    if not source:
+        raise InvalidSourceError(
+            "Nothing to read; paste an arXiv link such as 2402.00864 or choose a PDF."
+        )
+    path = Path(source).expanduser()
+    if path.is_file():
+        return read_pdf_file(path, settings=settings, on_status=on_status)
+    try:
+        parse_arxiv_id(source)
+    except InvalidSourceError:
+        if source.lower().endswith(".pdf") and "://" not in source:
+            raise InvalidSourceError(f"There is no file {source}; check the path.") from None
+        raise
+    return read_arxiv(source, settings=settings, client=client, on_status=on_status)

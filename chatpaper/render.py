@@ -1,0 +1,148 @@
+"""The Markdown a user reads and downloads: our metadata around the stages' answers.
+
+Title, authors and links come from the arXiv metadata or the PDF, never from a model, so
+they cannot be invented; a code link is shown only when it appears in the paper's text.
+Pure functions: (paper, state, language) -> str.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .i18n import Language
+from .paper import Paper
+from .pipeline import StageResult, SummaryState
+
+_TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def escape_html(text: str) -> str:
+    """Show HTML-looking text as text (``<ol>`` stays visible, never becomes markup)."""
+    return _TAG_LIKE.sub("&lt;", text)
+
+
+def _escape_inline(text: str) -> str:
+    """Metadata on one line: no HTML, no stray Markdown emphasis or link syntax."""
+    text = " ".join(text.split())
+    text = escape_html(text)
+    return re.sub(r"([\\`*_\[\]])", r"\\\1", text)
+
+
+def paper_links(paper: Paper, lang: Language) -> str:
+    labels = lang.labels
+    parts: list[str] = []
+    if paper.meta.abs_url:
+        parts.append(f"{labels['paper_link']}: [arXiv:{paper.meta.arxiv_id}]({paper.meta.abs_url})")
+        parts.append(f"[PDF]({paper.meta.pdf_url})")
+    code = paper.code_links()
+    if code:
+        parts.append(f"{labels['code_link']}: " + ", ".join(f"<{url}>" for url in code[:3]))
+    else:
+        parts.append(f"{labels['code_link']}: {labels['no_code']}")
+    return " · ".join(parts)
+
+
+def render_header(paper: Paper, lang: Language, *, engine_note: str | None = None) -> str:
+    """Title, authors and links: shown as soon as the paper is read, before any model text."""
+    labels = lang.labels
+    lines = [f"# {_escape_inline(paper.title or paper.source)}", ""]
+    if paper.authors:
+        lines.append(f"**{labels['authors']}**: {_escape_inline(', '.join(paper.authors))}")
+        lines.append("")
+    lines.append(f"**{labels['urls']}**: {paper_links(paper, lang)}")
+    meta = paper.meta
+    extra: list[str] = []
+    if meta.published:
+        extra.append(f"**{labels['published']}**: {meta.published[:10]}")
+    if meta.comment:
+        extra.append(f"**{labels['comment']}**: {_escape_inline(meta.comment)}")
+    if extra:
+        lines.append("")
+        lines.append(" · ".join(extra))
+    if engine_note:
+        lines += ["", f"> {engine_note}"]
+    return "\n".join(lines)
+
+
+def render_stage(result: StageResult | None, lang: Language) -> str:
+    """One stage's text with its warnings and error, as its own panel shows it."""
+    if result is None:
+        return ""
+    parts: list[str] = []
+    if result.text.strip():
+        parts.append(escape_html(result.text.strip()))
+    for warning in result.warnings:
+        parts.append(f"> ⚠️ {escape_html(warning)}")
+    if result.error:
+        parts.append(f"> ❌ {lang.labels['stage_failed'].format(reason=escape_html(result.error))}")
+    return "\n\n".join(parts)
+
+
+def _field_pattern(label: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"^\s*(?:[-*]\s*)?(?:\*\*)?{re.escape(label)}(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*(.*)$"
+    )
+
+
+def split_overview(text: str, lang: Language) -> tuple[str | None, str | None, str]:
+    """(affiliation, keywords, the rest) from an overview answer."""
+    affiliation_re = _field_pattern(lang.labels["affiliation"])
+    keywords_re = _field_pattern(lang.labels["keywords"])
+    affiliation = keywords = None
+    rest: list[str] = []
+    for line in text.splitlines():
+        if affiliation is None and (m := affiliation_re.match(line)):
+            affiliation = m.group(1).strip()
+        elif keywords is None and (m := keywords_re.match(line)):
+            keywords = m.group(1).strip()
+        else:
+            rest.append(line)
+    return affiliation, keywords, "\n".join(rest).strip()
+
+
+def render_document(
+    paper: Paper,
+    state: SummaryState,
+    lang: Language,
+    *,
+    engine_note: str | None = None,
+) -> str:
+    """The whole summary, in the structure users know from ChatPaper's posts."""
+    labels = lang.labels
+    out = [render_header(paper, lang, engine_note=engine_note)]
+
+    tldr = state.stages.get("tldr")
+    if tldr is not None:
+        out += ["", render_stage(tldr, lang)]
+
+    overview = state.stages.get("overview")
+    affiliation, keywords, overview_rest = split_overview(overview.text if overview else "", lang)
+    affiliation = affiliation or (paper.meta.affiliations[0] if paper.meta.affiliations else None)
+    not_stated = labels["not_stated"]
+    out += [
+        "",
+        "---",
+        "",
+        f"## {labels['basic_info']}",
+        "",
+        f"1. **{labels['title']}**: {_escape_inline(paper.title or paper.source)}",
+        f"2. **{labels['authors']}**: {_escape_inline(', '.join(paper.authors)) or not_stated}",
+        f"3. **{labels['affiliation']}**: {escape_html(affiliation) if affiliation else not_stated}",
+        f"4. **{labels['keywords']}**: {escape_html(keywords) if keywords else not_stated}",
+        f"5. **{labels['urls']}**: {paper_links(paper, lang)}",
+    ]
+    numbered = (
+        ("overview", "6", labels["overview"]),
+        ("methods", "7", labels["methods"]),
+        ("conclusion", "8", labels["conclusion"]),
+    )
+    for stage, number, title in numbered:
+        result = state.stages.get(stage)
+        if result is None:
+            continue
+        if stage == "overview":
+            shown = StageResult(overview_rest, result.done, result.warnings, result.error)
+        else:
+            shown = result
+        out += ["", f"## {number}. {title}", "", render_stage(shown, lang)]
+    return "\n".join(out).rstrip() + "\n"
