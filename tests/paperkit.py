@@ -29,7 +29,12 @@ def make_paper(*, arxiv_id: str | None = "2402.00864", extra_method_chars: int =
         Section("1 Introduction", "introduction", 1, INTRO),
         Section("2 Related Work", "related_work", 2, "Prior systems such as ChatPaper cut input."),
         Section("3 StageSum", "method", 2, method),
-        Section("4 Experiments", "experiments", 3, RESULTS),
+        Section(
+            "4 Experiments",
+            "experiments",
+            3,
+            RESULTS + " Code: https://github.com/example/stagesum.",
+        ),
         Section("5 Conclusion", "conclusion", 4, CONCLUSION),
         Section("References", "references", 4, "[1] A. Author. A paper. 2019."),
         Section("A Prompt details", "appendix", 5, "The appendix lists every prompt."),
@@ -71,3 +76,38 @@ CLEAN_EN = {
     "conclusion": "(1) **Significance**: Whole papers.\n(2) **Innovation**: Stages.\n"
     "(3) **Performance**: Strong.\n(4) **Workload**: 200 papers.",
 }
+
+
+def sample_pdf(title: str = "Staged Reading of Scientific Papers", author: str = "Ada Lovelace"):
+    """A small, well-formed paper PDF (title, abstract, numbered sections, references)."""
+    from tests.fakes.pdfgen import make_pdf
+
+    page1 = [
+        (title, 16),
+        author + ", Alan Turing",
+        "University of Cambridge",
+        ("Abstract", 12),
+        "We study how to summarize whole scientific papers in stages.",
+        "Our method improves faithfulness by twelve points over truncation.",
+        ("1 Introduction", 12),
+        "Large language models are increasingly used to read scientific papers.",
+        "However, existing summarizers truncate the paper and lose the method.",
+        "We propose a staged summarizer that reads the whole paper.",
+    ]
+    page2 = [
+        ("2 Method", 12),
+        "The summarizer splits the task into four stages that run concurrently.",
+        "Each stage receives the full text of the paper followed by its instruction.",
+        "A guard checks every answer for template slots and chatter.",
+        ("3 Experiments", 12),
+        "We evaluate on two hundred papers from arXiv with human judges.",
+        "The staged summarizer improves faithfulness by twelve points.",
+    ]
+    page3 = [
+        ("4 Conclusion", 12),
+        "We presented a staged summarizer that reads whole papers.",
+        "Future work will study figures and tables in more depth.",
+        ("References", 12),
+        "[1] A. Author. A paper about summaries. 2019.",
+    ]
+    return make_pdf([page1, page2, page3], title=title, author=author)
