@@ -211,18 +211,23 @@ def _run_stage(
     shortened_note: str,
     use_guard: bool,
 ) -> None:
-    text = ""
     try:
         request, shortened = build_request(paper, stage, lang, backend)
         emit(Event("stage_start", stage))
         if shortened:
             emit(Event("warning", stage, shortened_note))
-        text = _stream_once(backend, request, stage, emit, cancel)
-        final = guard.trim_chatter(text) if use_guard else text
         required = required_parts(stage, lang)
-        defects = (
-            guard.find_defects(final, required=required, language=lang.name) if use_guard else []
-        )
+
+        def clean(text: str) -> tuple[str, list[guard.Defect]]:
+            if not use_guard:
+                return text, []
+            text = guard.trim_chatter(text)
+            found = guard.find_defects(
+                text, required=required, language=lang.name, arxiv_id=paper.arxiv_id
+            )
+            return text, found
+
+        final, defects = clean(_stream_once(backend, request, stage, emit, cancel))
         if defects:
             kinds = ", ".join(sorted({d.kind for d in defects}))
             emit(Event("status", stage, f"Re-asking for the {stage} part (found: {kinds})."))
@@ -236,9 +241,7 @@ def _run_stage(
                 paper=request.paper,
                 max_output_tokens=request.max_output_tokens,
             )
-            text = _stream_once(backend, retry, stage, emit, cancel)
-            final = guard.trim_chatter(text)
-            defects = guard.find_defects(final, required=required, language=lang.name)
+            final, defects = clean(_stream_once(backend, retry, stage, emit, cancel))
             if defects:
                 listed = "; ".join(f"{d.kind}: {d.text[:80]}" for d in defects[:3])
                 emit(Event("warning", stage, lang.labels["guard_warning"].format(defects=listed)))

@@ -245,7 +245,7 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
             "# chatpaper\nPaste an arXiv link or upload a PDF: a structured summary "
             "streams in, part by part."
         )
-        with gr.Row():
+        with gr.Tab("Summarize"), gr.Row():
             with gr.Column(scale=1, min_width=300):
                 arxiv_box = gr.Textbox(
                     label="arXiv ID or link",
