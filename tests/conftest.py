@@ -56,3 +56,12 @@ def settings(tmp_path) -> Settings:
         cache_dir=tmp_path / "cache",
         max_retry_wait=2.0,
     )
+
+
+@pytest.fixture
+def fake_gemini(monkeypatch):
+    """A running FakeGemini that the real google-genai SDK reaches via GOOGLE_GEMINI_BASE_URL,
+    with GEMINI_API_KEY set to FAKE_GEMINI_KEY."""
+    from tests.fakes.gemini_server import serve_fake_gemini
+
+    yield from serve_fake_gemini(monkeypatch)
