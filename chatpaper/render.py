@@ -64,13 +64,26 @@ def render_header(paper: Paper, lang: Language, *, engine_note: str | None = Non
     return "\n".join(lines)
 
 
+_NUMBERED = re.compile(r"^\s*(?:\(\d+\)|（\d+）|\d+[.)]\s)")
+
+
+def separate_numbered_parts(text: str) -> str:
+    """Put each "(1) ..." part in its own paragraph: Markdown would run them together."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if _NUMBERED.match(line) and out and out[-1].strip():
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
 def render_stage(result: StageResult | None, lang: Language) -> str:
     """One stage's text with its warnings and error, as its own panel shows it."""
     if result is None:
         return ""
     parts: list[str] = []
     if result.text.strip():
-        parts.append(escape_html(result.text.strip()))
+        parts.append(separate_numbered_parts(escape_html(result.text.strip())))
     for warning in result.warnings:
         parts.append(f"> ⚠️ {escape_html(warning)}")
     if result.error:

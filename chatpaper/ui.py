@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 LANGUAGE_CHOICES = [("English", "en"), ("中文", "zh")]
 EXAMPLES = [["2402.00864"], ["https://arxiv.org/abs/1706.03762"]]
+PANEL_HEADINGS = {"overview": 6, "methods": 7, "conclusion": 8}  # numbering as in the download
 UPDATE_INTERVAL = 0.1  # seconds between two streamed UI updates (chunks arrive faster)
 
 HOW_IT_WORKS = """
@@ -180,6 +181,9 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
         def panels() -> None:
             nonlocal tldr, overview, methods, conclusion
             values = {s: render_stage(job.state.stages.get(s), lang) for s in STAGES}
+            for stage, number in PANEL_HEADINGS.items():
+                if values[stage]:
+                    values[stage] = f"### {number}. {lang.labels[stage]}\n\n{values[stage]}"
             tldr, overview = values["tldr"], values["overview"]
             methods, conclusion = values["methods"], values["conclusion"]
 
@@ -187,7 +191,8 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
             nonlocal gallery, figures
             if gallery is None and figures_future.done():
                 figures = figures_future.result()
-                gallery = _gallery(figures, folder / "gallery") if figures else []
+                items = _gallery(figures, folder / "gallery") if figures else []
+                gallery = gr.Gallery(value=items, visible=bool(items))
 
         last = 0.0
         warned: set[str] = set()
@@ -278,7 +283,7 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                 header_box = gr.Markdown(elem_id="paper-header", buttons=["copy"])
                 tldr_box = gr.Markdown(elem_id="stage-tldr", buttons=["copy"])
                 gallery_box = gr.Gallery(
-                    label="Figures", columns=4, height="auto", elem_id="figures"
+                    label="Figures", columns=4, height="auto", elem_id="figures", visible=False
                 )
                 overview_box = gr.Markdown(elem_id="stage-overview", buttons=["copy"])
                 methods_box = gr.Markdown(elem_id="stage-methods", buttons=["copy"])
