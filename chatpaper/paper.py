@@ -50,7 +50,7 @@ class Figure:
     width: int
     height: int
     caption: str | None = None
-    kind: str = "embedded"  # "embedded" raster image, or "render" of a page region
+    kind: str = "embedded"  # "embedded" raster image, "render" of its region, or "page" (whole)
 
 
 @dataclass
