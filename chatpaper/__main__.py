@@ -39,21 +39,19 @@ def inspect_report(paper, figure_count: int) -> dict:
     }
 
 
-def _count_figures(paper, settings: Settings, data: bytes | None) -> int:
-    if data is None:
-        return 0
-    try:
-        from .figures import extract_figures
-    except ImportError:
-        return 0
-    return len(extract_figures(data, max_figures=settings.max_figures))
+def _figures(paper, settings: Settings) -> list:
+    if not paper.pdf_bytes or settings.max_figures <= 0:
+        return []
+    from .figures import extract_figures
+
+    return extract_figures(paper.pdf_bytes, max_figures=settings.max_figures)
 
 
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     from .reader import read_source
 
     paper = read_source(args.source, settings=settings, on_status=_status)
-    figures = 0 if args.no_figures else _count_figures(paper, settings, paper.pdf_bytes)
+    figures = 0 if args.no_figures else len(_figures(paper, settings))
     report = inspect_report(paper, figures)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -149,8 +147,11 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     flush_in_order()
 
     if args.out:
-        Path(args.out).write_text(job.markdown(), encoding="utf-8")
-        _status(f"Saved {args.out}")
+        from .export import write_summary
+
+        figures = [] if args.no_figures else _figures(paper, settings)
+        files = write_summary(job.markdown(), Path(args.out), figures, lang)
+        _status(f"Saved {args.out}" + (f" and {len(files) - 1} figures" if figures else ""))
     if job.state.errors:
         for stage, message in job.state.errors.items():
             print(f"chatpaper: the {stage} part failed: {message}", file=sys.stderr)
@@ -209,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="also write the whole summary to this .md file")
     p.add_argument("--refresh", action="store_true", help="ignore the results cache")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument(
+        "--no-figures", action="store_true", help="do not save figures next to the --out file"
+    )
     p.set_defaults(func=cmd_summarize)
 
     p = sub.add_parser("check", help="find defects in a summary or digest post")

@@ -11,7 +11,6 @@ import logging
 import os
 import tempfile
 import time
-import zipfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -26,7 +25,8 @@ import gradio as gr
 from .cache import ResultsCache
 from .config import Settings
 from .errors import ChatPaperError
-from .i18n import get_language
+from .export import write_summary, zip_files
+from .i18n import Language, get_language
 from .llm.base import available_engines, default_engine, engines
 from .paper import Figure, Paper
 from .pipeline import STAGES
@@ -97,27 +97,14 @@ def _gallery(figures: list[Figure], folder: Path) -> list[tuple[str, str]]:
     return items
 
 
-def _write_download(markdown: str, folder: Path, stem: str, figures: list[Figure]) -> str:
+def _write_download(
+    markdown: str, folder: Path, stem: str, figures: list[Figure], lang: Language
+) -> str:
     """The .md file, or a .zip with the .md and its figures when there are any."""
-    md_path = folder / f"{stem}.md"
-    if not figures:
-        md_path.write_text(markdown, encoding="utf-8")
-        return str(md_path)
-    from .figures import save_figures
-
-    image_dir = folder / f"{stem}_images"
-    paths = save_figures(figures, image_dir, stem)
-    lines = [markdown.rstrip(), "", "## Figures", ""]
-    for figure, path in zip(figures, paths, strict=False):
-        lines.append(f"![p. {figure.page}: {figure.caption or ''}]({image_dir.name}/{path.name})")
-        lines.append("")
-    md_path.write_text("\n".join(lines), encoding="utf-8")
-    zip_path = folder / f"{stem}.zip"
-    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.write(md_path, md_path.name)
-        for path in paths:
-            archive.write(path, f"{image_dir.name}/{path.name}")
-    return str(zip_path)
+    files = write_summary(markdown, folder / f"{stem}.md", figures, lang)
+    if len(files) == 1:
+        return str(files[0])
+    return str(zip_files(files, folder / f"{stem}.zip", folder))
 
 
 def _stem(paper: Paper) -> str:
@@ -222,7 +209,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
             figures_future.result(timeout=60)
         take_figures()
         markdown = job.markdown()
-        download = _write_download(markdown, folder, _stem(paper), figures)
+        download = _write_download(markdown, folder, _stem(paper), figures, lang)
         elapsed = time.monotonic() - started
         errors = job.state.errors
         source = " (from the results cache)" if job.from_cache else ""
