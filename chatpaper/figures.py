@@ -17,6 +17,7 @@ import hashlib
 import io
 import re
 import statistics
+import threading
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -705,6 +706,17 @@ def extract_figures(
     """
     if max_figures <= 0:
         return []
+    # PDFium is not thread-safe, even across documents: one extraction at a time per process.
+    with _PDFIUM_LOCK:
+        return _extract_figures_locked(data, max_figures, timeout, dpi)
+
+
+_PDFIUM_LOCK = threading.Lock()
+
+
+def _extract_figures_locked(
+    data: bytes, max_figures: int, timeout: float, dpi: int
+) -> list[Figure]:
     deadline = time.monotonic() + timeout
     try:
         document = pdfium.PdfDocument(data)
