@@ -113,6 +113,9 @@ def get_language(code_or_name: str | None) -> Language:
     key = _ALIASES.get(key, key)
     if key in LANGUAGES:
         return LANGUAGES[key]
+    for language in LANGUAGES.values():  # the name we give models, e.g. "Simplified Chinese"
+        if language.name.lower() == key:
+            return language
     return Language(key, code_or_name.strip(), _EN)
 
 

@@ -218,8 +218,12 @@ def _run_stage(
             emit(Event("warning", stage, shortened_note))
         required = required_parts(stage, lang)
 
+        # An extractive engine quotes the paper verbatim (in the paper's language): there is
+        # nothing to re-ask, and its quotes are not "the wrong language".
+        extractive = getattr(backend, "extractive", False)
+
         def clean(text: str) -> tuple[str, list[guard.Defect]]:
-            if not use_guard:
+            if not use_guard or extractive:
                 return text, []
             text = guard.trim_chatter(text)
             found = guard.find_defects(

@@ -48,7 +48,9 @@ class SummaryJob:
 
     @property
     def engine_note(self) -> str | None:
-        return self.lang.labels["offline_note"] if self.backend.name == "offline" else None
+        return (
+            self.lang.labels["offline_note"] if getattr(self.backend, "extractive", False) else None
+        )
 
     @property
     def cache_key(self) -> str | None:

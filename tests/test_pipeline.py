@@ -191,3 +191,17 @@ def test_chinese_output_asks_for_chinese_and_uses_chinese_labels():
     assert "Simplified Chinese" in request.system
     tldr = next(r for r in backend.history if r.stage == "tldr")
     assert "**摘要**" in tldr.prompt and "**要点**" in tldr.prompt
+
+
+def test_the_offline_engine_in_chinese_is_neither_reasked_nor_flagged():
+    """Bug found in review: its verbatim English quotes were judged 'wrong language'."""
+    from chatpaper.config import Settings
+    from chatpaper.llm.base import create_backend
+
+    backend = create_backend("offline", Settings())
+    state, events = run(make_paper(), backend, lang=get_language("zh"))
+    assert not [e for e in events if e.kind == "stage_restart"]
+    for stage in STAGES:
+        assert state.stages[stage].done and not state.stages[stage].error
+        assert not state.stages[stage].warnings
+    assert "**摘要**" in state.stages["tldr"].text

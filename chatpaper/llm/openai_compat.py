@@ -1,0 +1,354 @@
+"""OpenAI-compatible chat completions: OpenAI itself, or a local server (Ollama, llama.cpp,
+vLLM, LM Studio) through ``OPENAI_BASE_URL``.
+
+The official ``openai`` client does the HTTP; we do the retries ourselves (its own are turned
+off) so that every wait is visible to the user as a status Notice and bounded by Settings.
+The SDK is imported lazily: listing engines must not pay for it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import math
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ..config import Settings, resolve_openai_key
+from ..errors import (
+    BackendError,
+    BlockedError,
+    InvalidKeyError,
+    MissingKeyError,
+    RateLimitError,
+    StreamInterruptedError,
+)
+from .base import EngineInfo, Notice, Piece, StageRequest, Usage, register
+
+if TYPE_CHECKING:
+    import openai
+
+logger = logging.getLogger(__name__)
+
+OFFICIAL_BASE_URL = "https://api.openai.com/v1"
+DUMMY_KEY = "not-needed"  # local servers ignore the key, but the SDK insists on one
+LENGTH_WARNING = (
+    "The answer stopped early because it reached the length limit; what arrived is shown."
+)
+FILTER_WARNING = "The server stopped the answer with its content filter; what arrived is shown."
+
+
+class OpenAICompatBackend:
+    """One backend per request; it holds the key only for that request's lifetime."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        model: str,
+        base_url: str | None,
+        api_key: str,
+        backoff_base: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.settings = settings
+        self.model = model
+        self.base_url = base_url  # None: OpenAI's own API
+        self.context_tokens = settings.openai_context_tokens
+        self.backoff_base = backoff_base  # first wait when the server gives no Retry-After
+        self._api_key = api_key
+        self._sleep = sleep
+        self._client: openai.OpenAI | None = None
+
+    def __repr__(self) -> str:  # never show the key
+        return f"OpenAICompatBackend(model={self.model!r}, base_url={self.where!r})"
+
+    @property
+    def where(self) -> str:
+        """The server as we may show it: no credentials, no query string."""
+        return display_url(self.base_url or OFFICIAL_BASE_URL)
+
+    def _get_client(self) -> openai.OpenAI:
+        # Kept on the backend so the connection pool outlives each stream we iterate.
+        if self._client is None:
+            import openai
+
+            self._client = openai.OpenAI(
+                api_key=self._api_key,
+                base_url=self.base_url or OFFICIAL_BASE_URL,
+                max_retries=0,  # ours are the only retries, and the user sees them
+                # Local models can think a long while before the first token on a long prompt.
+                timeout=openai.Timeout(
+                    self.settings.http_timeout * 10, connect=self.settings.http_timeout
+                ),
+            )
+        return self._client
+
+    def stream(self, request: StageRequest) -> Iterator[Piece]:
+        chunks = yield from self._open(request)
+        yield from self._read(chunks)
+
+    # --- opening the stream, with visible retries --------------------------------------
+    def _create(self, request: StageRequest, *, ask_usage: bool) -> Any:
+        # OpenAI deprecated max_tokens (its reasoning models reject it); compatible servers
+        # implement max_tokens and not always its successor.
+        limit_field = "max_tokens" if self.base_url else "max_completion_tokens"
+        extra: dict[str, Any] = {limit_field: request.max_output_tokens}
+        if ask_usage:
+            extra["stream_options"] = {"include_usage": True}
+        return self._get_client().chat.completions.create(
+            model=self.model,
+            messages=[
+                {"role": "system", "content": request.system},
+                {"role": "user", "content": request.prompt},
+            ],
+            stream=True,
+            **extra,
+        )
+
+    def _open(self, request: StageRequest) -> Iterator[Piece]:
+        """Start the completion, waiting out 429s and 5xx; returns the SDK's chunk stream."""
+        import openai
+
+        retries = 0
+        ask_usage = True
+        while True:
+            try:
+                return self._create(request, ask_usage=ask_usage)
+            except openai.APIStatusError as err:
+                status = err.status_code
+                if status == 400 and ask_usage and "stream_options" in _error_message(err):
+                    ask_usage = False  # an older server that rejects the field: ask without
+                    continue
+                logger.info(
+                    "%s answered HTTP %s: %s",
+                    self.where,
+                    status,
+                    redact(_error_message(err), self._api_key),
+                )
+                if status in (401, 403):
+                    # The body may quote part of the key ("Incorrect API key provided: sk-..."):
+                    # never pass it on.
+                    raise InvalidKeyError(
+                        f"The server at {self.where} rejected the API key (HTTP {status}); "
+                        "check OPENAI_API_KEY or the key you entered."
+                    ) from None
+                if status != 429 and status < 500:
+                    raise BackendError(self._refusal(status, err)) from None
+                if retries >= self.settings.max_retries:
+                    raise self._gave_up(status, retries) from None
+                wait = retry_after_seconds(err.response.headers)
+                if wait is None:
+                    wait = min(self.backoff_base * 2**retries, self.settings.max_retry_wait)
+                if wait > self.settings.max_retry_wait:
+                    too_long = RateLimitError if status == 429 else BackendError
+                    raise too_long(
+                        f"The server at {self.where} asks to wait {_seconds(wait)} s, longer "
+                        f"than the {_seconds(self.settings.max_retry_wait)} s allowed; "
+                        "try again later."
+                    ) from None
+            except openai.APITimeoutError:
+                raise BackendError(
+                    f"The server at {self.where} did not answer in time; check that it is "
+                    "running and not overloaded, then try again."
+                ) from None
+            except openai.APIConnectionError:
+                raise BackendError(
+                    f"Could not connect to the model server at {self.where}; check that it is "
+                    "running and that OPENAI_BASE_URL is right."
+                ) from None
+            retries += 1
+            what = "Rate-limited" if status == 429 else f"Server error (HTTP {status})"
+            yield Notice(
+                "status",
+                f"{what} at {self.where}; waiting {_seconds(wait)} s before retry "
+                f"{retries} of {self.settings.max_retries}…",
+            )
+            self._sleep(max(wait, 0.0))
+
+    def _gave_up(self, status: int, retries: int) -> BackendError:
+        if status == 429:
+            return RateLimitError(
+                f"The server at {self.where} is still rate-limiting after {retries} retries; "
+                "wait a minute and try again."
+            )
+        return BackendError(
+            f"The server at {self.where} kept failing (HTTP {status}) after {retries} retries; "
+            "try again later."
+        )
+
+    def _refusal(self, status: int, err: openai.APIStatusError) -> str:
+        detail = redact(_error_message(err), self._api_key).rstrip(". ")
+        if status == 404:
+            hint = f"check the model name '{self.model}' and the base URL"
+        elif re.search(r"context|too long|too large|maximum|tokens", detail, re.IGNORECASE):
+            hint = "the paper may be too long for this model: lower CHATPAPER_OPENAI_CONTEXT_TOKENS"
+        else:
+            hint = "check the model name and the server's settings, or use another engine"
+        return f"The server at {self.where} refused the request (HTTP {status}: {detail}); {hint}."
+
+    # --- reading the stream ---------------------------------------------------------------
+    def _read(self, chunks: Any) -> Iterator[Piece]:
+        import openai
+
+        finish: str | None = None
+        usage: Usage | None = None
+        wrote = False
+        try:
+            for chunk in chunks:
+                if getattr(chunk, "usage", None):
+                    usage = _usage(chunk.usage)
+                if not chunk.choices:  # the usage-only chunk at the end
+                    continue
+                choice = chunk.choices[0]
+                text = choice.delta.content if choice.delta else None
+                if text:
+                    wrote = True
+                    yield text
+                if choice.finish_reason:
+                    finish = choice.finish_reason
+        except (openai.OpenAIError, json.JSONDecodeError) as err:
+            logger.info("stream from %s broke: %s", self.where, type(err).__name__)
+            raise StreamInterruptedError(
+                f"The answer from {self.where} stopped part-way (the connection broke); "
+                "what arrived is shown, try again for the rest."
+            ) from None
+        finally:
+            close = getattr(chunks, "close", None)
+            if close:
+                close()
+        if finish is None:  # the body ended cleanly but the server never said it was done
+            if not wrote:
+                raise BackendError(
+                    f"The server at {self.where} sent an empty answer; try again or use "
+                    "another engine."
+                )
+            raise StreamInterruptedError(
+                f"The answer from {self.where} ended without finishing; what arrived is shown, "
+                "try again for the rest."
+            )
+        if usage:
+            yield usage
+        if finish == "length":
+            yield Notice("warning", LENGTH_WARNING)
+        elif finish == "content_filter":
+            if not wrote:
+                raise BlockedError(
+                    f"The server at {self.where} refused to answer this part (content filter)."
+                )
+            yield Notice("warning", FILTER_WARNING)
+        elif not wrote:
+            yield Notice("warning", "The server returned an empty answer for this part.")
+
+
+# --- pure helpers -------------------------------------------------------------------------
+def _seconds(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    """How long the server asked us to wait: ``retry-after-ms``, else ``Retry-After``
+    (seconds or an HTTP date); None when it did not say."""
+    if headers is None:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            value = float(ms) / 1000
+            if math.isfinite(value):
+                return max(value, 0.0)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+        return max(value, 0.0) if math.isfinite(value) else None
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+def display_url(url: str) -> str:
+    """``url`` without user:password and query string, safe to put in a message."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+
+
+_KEYLIKE = re.compile(r"\b(?:sk|key|api)[-_][A-Za-z0-9_\-*]{6,}", re.IGNORECASE)
+
+
+def redact(text: str, key: str | None) -> str:
+    """Remove the key, and anything shaped like one, from a server's message."""
+    if key and key != DUMMY_KEY:
+        text = text.replace(key, "***")
+    text = _KEYLIKE.sub("***", text)
+    text = " ".join(text.split())
+    return text[:200] + ("..." if len(text) > 200 else "")
+
+
+def _error_message(err: openai.APIStatusError) -> str:
+    body = err.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return inner["message"]
+        if isinstance(inner, str):
+            return inner
+    return err.response.reason_phrase or "no details"
+
+
+def _usage(raw: Any) -> Usage:
+    details = getattr(raw, "prompt_tokens_details", None)
+    return Usage(
+        input_tokens=getattr(raw, "prompt_tokens", 0) or 0,
+        output_tokens=getattr(raw, "completion_tokens", 0) or 0,
+        cached_tokens=(getattr(details, "cached_tokens", 0) or 0) if details else 0,
+    )
+
+
+def create_openai_backend(
+    settings: Settings,
+    *,
+    model: str | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+) -> OpenAICompatBackend:
+    """Resolve server, key and model: explicit values, then Settings / the environment."""
+    base_url = base_url or settings.openai_base_url or os.environ.get("OPENAI_BASE_URL") or None
+    key = resolve_openai_key(api_key)
+    if key is None:
+        if not base_url:
+            raise MissingKeyError(
+                "No OpenAI API key is set; set OPENAI_API_KEY (a Space secret on HuggingFace), "
+                "or set OPENAI_BASE_URL to a local server such as Ollama."
+            )
+        key = DUMMY_KEY
+    return OpenAICompatBackend(
+        settings, model=model or settings.openai_model, base_url=base_url, api_key=key
+    )
+
+
+register(
+    EngineInfo(
+        name="openai",
+        label="OpenAI-compatible server",
+        factory=create_openai_backend,
+        is_available=lambda s, k: bool(s.openai_base_url or resolve_openai_key()),
+    )
+)
