@@ -585,3 +585,16 @@ def test_parts_fall_back_when_roles_are_missing():
     assert parts.abstract and parts.introduction and parts.conclusion
     assert not parts.method
     assert parts.abstract[0].text.startswith("We propose SparseParse")
+
+
+def test_a_sentence_that_stands_twice_in_the_paper_is_quoted_once():
+    """Bug found in review: a repeated sentence filled two method steps."""
+    from chatpaper.llm.offline import extractive_answer
+    from chatpaper.paper import Page, Paper, PaperMeta
+
+    sentence = "We introduce a view-consistent editing method that propagates edits across views."
+    other = "Experimental results show the method is three times faster than the baseline."
+    text = f"{sentence} {other} {sentence}"
+    paper = Paper(source="x.pdf", meta=PaperMeta(title="T", abstract=text), pages=[Page(1, text)])
+    answer = extractive_answer(paper, "methods", "English")
+    assert answer.count(sentence) == 1

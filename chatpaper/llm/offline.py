@@ -562,9 +562,13 @@ def pick(
         if value >= minimum:
             ranked.append((-value, sentence.order, sentence))
     ranked.sort(key=lambda item: (item[0], item[1]))
-    chosen = [item[2] for item in ranked[:count]]
-    for sentence in chosen:
-        used[sentence.text] = None
+    chosen: list[Sentence] = []
+    for _, _, sentence in ranked:
+        if len(chosen) == count:
+            break
+        if sentence.text not in used:  # the same sentence may stand twice in a paper
+            used[sentence.text] = None
+            chosen.append(sentence)
     return sorted(chosen, key=lambda s: s.order)
 
 
