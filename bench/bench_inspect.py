@@ -1,0 +1,94 @@
+"""Time of our whole reading path against bare pypdf, on the 79-page survey.
+
+Ours: ``extract_pages`` (pypdf in a warm, bounded worker process) + ``clean_pages`` +
+``find_sections`` + ``read_title_authors``. Baseline: open the PDF with pypdf in this process and
+``extract_text()`` every page. Both run in the same process, alternating, a few times; the
+medians and their ratio are printed (1.00 means no cost beyond pypdf itself). Also prints the
+fixed cost of the worker round trip on a one-page PDF and the first (cold) call.
+
+    .venv/bin/python bench/bench_inspect.py [path.pdf] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from _common import SHARED_PAPERS
+from pypdf import PdfReader
+
+from chatpaper import pdf
+from chatpaper.sections import find_sections
+from tests.fakes.pdfgen import make_pdf
+
+
+def bare_pypdf(data: bytes) -> int:
+    reader = PdfReader(io.BytesIO(data))
+    return sum(len(page.extract_text()) for page in reader.pages)
+
+
+def our_path(data: bytes) -> tuple[int, int, str]:
+    raw = pdf.extract_pages(data, max_pages=1000, timeout=300)
+    pages = pdf.clean_pages(raw)
+    sections = find_sections(pages)
+    title, _authors = pdf.read_title_authors(data, pages[0] if pages else "")
+    return len(pages), len(sections), title
+
+
+def timed(fn, *args, **kwargs) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("pdf", nargs="?", default=str(SHARED_PAPERS / "2407.01603.pdf"))
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    path = Path(args.pdf)
+    if not path.is_file():
+        sys.exit(f"{path} not found (the real papers live in ../shared/papers)")
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    data = path.read_bytes()
+
+    cold, (n_pages, n_sections, title) = timed(our_path, data)  # starts the worker
+    ours, bare, steps = [], [], {"extract": [], "clean": [], "sections": [], "title": []}
+    for _ in range(args.repeat):
+        t_bare, _ = timed(bare_pypdf, data)
+        t_extract, raw = timed(pdf.extract_pages, data, max_pages=1000, timeout=300)
+        t_clean, pages = timed(pdf.clean_pages, raw)
+        t_sections, _ = timed(find_sections, pages)
+        t_title, _ = timed(pdf.read_title_authors, data, pages[0])
+        bare.append(t_bare)
+        ours.append(t_extract + t_clean + t_sections + t_title)
+        for key, value in zip(steps, (t_extract, t_clean, t_sections, t_title), strict=True):
+            steps[key].append(value)
+
+    tiny = make_pdf(["A one-page PDF with a sentence or two of text to read back."] * 1)
+    round_trip = statistics.median(
+        timed(pdf.extract_pages, tiny, max_pages=5, timeout=30)[0] for _ in range(10)
+    )
+    in_process = statistics.median(timed(pdf._read_in_process, tiny, 5)[0] for _ in range(10))
+
+    ours_median, bare_median = statistics.median(ours), statistics.median(bare)
+    print(f"{path.name}: {n_pages} pages, {n_sections} sections, title {title!r}")
+    print(f"bare pypdf extract_text:  {bare_median:7.3f} s  (median of {args.repeat})")
+    print(f"our full path:            {ours_median:7.3f} s  (median of {args.repeat})")
+    for key, values in steps.items():
+        print(f"  {key:<10} {statistics.median(values) * 1000:8.1f} ms")
+    print(f"first call (cold worker): {cold:7.3f} s")
+    print(
+        f"worker round trip, 1-page PDF: {round_trip * 1000:.1f} ms "
+        f"(in-process {in_process * 1000:.1f} ms)"
+    )
+    print(f"ratio ours / bare pypdf:  {ours_median / bare_median:.2f}")
+
+
+if __name__ == "__main__":
+    main()
