@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -22,9 +24,10 @@ import contextlib
 
 import gradio as gr
 
+from . import digest as digest_mod
 from .cache import ResultsCache
 from .config import Settings
-from .errors import ChatPaperError
+from .errors import ChatPaperError, InvalidSourceError
 from .export import write_summary, zip_files
 from .i18n import Language, get_language
 from .llm.base import available_engines, default_engine, engines
@@ -295,18 +298,116 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
             api_name="summarize",
             concurrency_limit=settings.app_concurrency,
         )
-        _add_digest_tab(settings)
+        build_digest_tab(settings, cache)
     demo.queue(max_size=settings.app_queue_size, default_concurrency_limit=settings.app_concurrency)
     return demo
 
 
-def _add_digest_tab(settings: Settings) -> None:
-    """The digest tab, when the digest module is present."""
-    try:
-        from .digest import build_digest_tab
-    except ImportError:
-        return
-    build_digest_tab(settings)
+# --- the Digest tab --------------------------------------------------------------------
+DIGEST_MAX_PAPERS = 30
+
+
+def _digest_stem(topic: str, day: str) -> str:
+    slug = re.sub(r"[^\w.-]+", "-", topic.strip().lower()).strip("-")[:40] or "digest"
+    return f"{slug}-{day}"
+
+
+def make_digest_handler(settings: Settings, cache: ResultsCache | None):
+    """The tab's generator: (status, post preview, download) as papers are written."""
+
+    def digest(
+        topic: str | None,
+        category: str | None,
+        day_text: str | None,
+        count: float | None,
+        language: str | None,
+        engine: str | None,
+        api_key: str | None,
+        deep: bool | None,
+    ) -> Iterator[tuple[str, str, str | None]]:
+        try:
+            topic = (topic or "").strip()
+            if not topic:
+                raise InvalidSourceError("Give a topic first, such as 'diffusion models'.")
+            day = digest_mod.parse_day(day_text) if (day_text or "").strip() else None
+            max_papers = int(count or digest_mod.DEFAULT_MAX_PAPERS)
+            progress = digest_mod.run_digest(
+                topic,
+                settings=settings,
+                category=(category or "").strip() or None,
+                day=day,
+                max_papers=max(1, min(DIGEST_MAX_PAPERS, max_papers)),
+                language=language or "en",
+                engine=engine or None,
+                api_key=(api_key or "").strip() or None,
+                deep=bool(deep),
+                cache=cache,
+            )
+            status, post = "Searching arXiv…", ""
+            yield status, "", None
+            for event in progress:
+                if event.post is not None:
+                    post = event.post
+                status = event.message
+                yield status, digest_mod.post_body(post), None
+        except ChatPaperError as err:
+            raise gr.Error(str(err), print_exception=False) from None
+        folder = Path(tempfile.mkdtemp(prefix="chatpaper-digest-"))
+        stamp = str(day) if day else datetime.now(timezone.utc).date().isoformat()
+        path = folder / f"{_digest_stem(topic, stamp)}.md"
+        path.write_text(post, encoding="utf-8")
+        yield status, digest_mod.post_body(post), str(path)
+
+    return digest
+
+
+def build_digest_tab(settings: Settings, cache: ResultsCache | None = None) -> None:
+    """The "Digest" tab: a topic in, a blog post out, paper by paper (call inside gr.Blocks)."""
+    with gr.Tab("Digest"), gr.Row():
+        with gr.Column(scale=1, min_width=300):
+            topic = gr.Textbox(
+                label="Topic", placeholder="diffusion models", elem_id="digest-topic"
+            )
+            category = gr.Textbox(label="arXiv category (optional)", placeholder="cs.CV")
+            day = gr.Textbox(
+                label="Date (YYYY-MM-DD, UTC)",
+                placeholder=f"empty: the last {digest_mod.DEFAULT_DAYS} days",
+                elem_id="digest-date",
+            )
+            count = gr.Slider(
+                1,
+                DIGEST_MAX_PAPERS,
+                value=digest_mod.DEFAULT_MAX_PAPERS,
+                step=1,
+                label="Papers (newest first)",
+            )
+            language = gr.Dropdown(LANGUAGE_CHOICES, value="en", label="Language")
+            engine = gr.Dropdown(
+                _engine_choices(settings), value=default_engine(settings), label="Engine"
+            )
+            api_key = gr.Textbox(
+                label="Your Gemini API key (optional, used for this request only)",
+                type="password",
+                placeholder="leave empty to use the server's key",
+            )
+            deep = gr.Checkbox(
+                label="Full structured summaries from the PDFs (4 model calls per paper)",
+                value=False,
+            )
+            button = gr.Button("Write the digest", variant="primary", elem_id="digest-run")
+        with gr.Column(scale=2):
+            status = gr.Markdown("Ready.", elem_id="digest-status")
+            post = gr.Markdown(elem_id="digest-post", buttons=["copy"])
+            download = gr.File(
+                label="Download the post (.md)", interactive=False, elem_id="digest-download"
+            )
+    button.click(
+        make_digest_handler(settings, cache or ResultsCache(settings.cache_dir)),
+        inputs=[topic, category, day, count, language, engine, api_key, deep],
+        outputs=[status, post, download],
+        api_name="digest",
+        concurrency_limit=2,  # each digest already runs several model calls at once
+    )
 
 
 THEME_FONTS = dict(

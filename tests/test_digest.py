@@ -625,7 +625,7 @@ def test_the_digest_tab_streams_the_post_paper_by_paper_and_offers_the_md(arxiv,
     gr = pytest.importorskip("gradio")
     from gradio_client import Client
 
-    from chatpaper.digest import build_digest_tab
+    from chatpaper.ui import build_digest_tab
 
     add_papers(arxiv, PAPERS[:3])
     settings = settings_for(arxiv, tmp_path)
@@ -661,7 +661,7 @@ def test_the_digest_tab_turns_a_bad_date_into_a_message(arxiv, tmp_path):
     pytest.importorskip("gradio")
     import gradio as gr
 
-    from chatpaper.digest import make_digest_handler
+    from chatpaper.ui import make_digest_handler
 
     handler = make_digest_handler(settings_for(arxiv, tmp_path), None)
     with pytest.raises(gr.Error, match="2024-02-02"):
