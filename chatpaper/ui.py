@@ -419,5 +419,8 @@ THEME_FONTS = dict(
 def launch(demo: gr.Blocks, settings: Settings | None = None, **kwargs) -> None:
     settings = settings or Settings.from_env()
     kwargs.setdefault("max_file_size", settings.max_upload)
+    # Gradio's run history saves every input, a visitor's API key included, in the browser
+    # (and optionally a Hugging Face bucket): keys must never be kept, so it stays off.
+    kwargs.setdefault("run_history", False)
     kwargs.setdefault("theme", gr.themes.Soft(**THEME_FONTS))
     demo.launch(**kwargs)

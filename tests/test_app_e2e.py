@@ -13,6 +13,7 @@ import pytest
 from gradio_client import Client, handle_file
 
 from chatpaper.ui import build_ui
+from chatpaper.ui import launch as launch_app
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.stage_replies import gemini_stage_reply
 from tests.paperkit import sample_pdf
@@ -46,9 +47,17 @@ def arxiv():
 
 
 def launch(settings):
+    """The app as app.py launches it, on a free local port, without blocking the test."""
     demo = build_ui(settings)
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    launch_app(
+        demo,
+        settings,
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+    )
     return demo, f"http://127.0.0.1:{port}/"
 
 

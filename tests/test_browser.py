@@ -105,6 +105,20 @@ def test_paste_an_id_watch_it_stream_and_download_the_markdown(page, tmp_path):
     assert text.startswith(f"# {TITLE}") and "## 8. Conclusion" in text
 
 
+def test_a_visitors_key_is_not_kept_in_the_browser(page):
+    key = "AIza-browser-visitor-secret"
+    page.fill("#arxiv-input textarea", "2402.00864")
+    page.locator("input[type=password]").first.fill(key)
+    page.click("#summarize")
+    page.locator("#status").get_by_text("Finished").wait_for()
+    stored = page.evaluate(
+        "() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])"
+    )
+    assert key not in stored
+    assert key not in page.content()
+    assert page.locator("footer").get_by_text("Runs").count() == 0
+
+
 def test_upload_a_pdf_and_see_its_summary(page, tmp_path):
     pdf = tmp_path / "uploaded.pdf"
     pdf.write_bytes(sample_pdf("A Paper Uploaded In The Browser"))
