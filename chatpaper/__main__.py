@@ -159,6 +159,22 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# --- engines -------------------------------------------------------------------
+def cmd_engines(args: argparse.Namespace, settings: Settings) -> int:
+    from .llm.base import available_engines, default_engine, engines
+
+    registry = engines()
+    runnable = available_engines(settings)
+    default = default_engine(settings)
+    for name, info in sorted(registry.items(), key=lambda item: item[0] not in runnable):
+        if name not in runnable:
+            state = f"not available: {info.requirement or 'not configured'}"
+        else:
+            state = "default" if name == default else "available"
+        print(f"{name:<9} {info.label:<34} {state}")
+    return 0
+
+
 # --- check ---------------------------------------------------------------------
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     from . import guard
@@ -214,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-figures", action="store_true", help="do not save figures next to the --out file"
     )
     p.set_defaults(func=cmd_summarize)
+
+    p = sub.add_parser("engines", help="list the engines and which of them can run here")
+    p.set_defaults(func=cmd_engines)
 
     p = sub.add_parser("check", help="find defects in a summary or digest post")
     p.add_argument("file", help="a Markdown/text file")

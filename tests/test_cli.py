@@ -169,3 +169,13 @@ def test_python_dash_m_runs_without_a_traceback(tmp_path):
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and result.stderr.startswith("chatpaper: ")
+
+
+def test_engines_lists_what_can_run_with_the_default_first(monkeypatch, capsys):
+    assert main(["engines"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("offline") and lines[0].endswith("default")
+    assert any(line.startswith("gemini") and "GEMINI_API_KEY" in line for line in lines)
+    monkeypatch.setenv("GEMINI_API_KEY", "a-key")
+    assert main(["engines"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("gemini")

@@ -61,6 +61,7 @@ class EngineInfo:
     factory: Callable[..., Backend]
     is_available: Callable[[Settings, str | None], bool]  # (settings, explicit key) -> bool
     needs_key: bool = False
+    requirement: str = ""  # what makes it available, shown when it is not
 
 
 _REGISTRY: dict[str, EngineInfo] = {}

@@ -480,5 +480,6 @@ register(
         factory=create_gemini_backend,
         is_available=lambda settings, key: resolve_gemini_key(key) is not None,
         needs_key=True,
+        requirement="set GEMINI_API_KEY (or paste a key in the app)",
     )
 )

@@ -350,5 +350,6 @@ register(
         label="OpenAI-compatible server",
         factory=create_openai_backend,
         is_available=lambda s, k: bool(s.openai_base_url or resolve_openai_key()),
+        requirement="set OPENAI_BASE_URL (local server) or OPENAI_API_KEY",
     )
 )
