@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -163,68 +164,71 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
         yield outputs()
 
         folder = Path(tempfile.mkdtemp(prefix="chatpaper-"))
-        figures_future: Future[list[Figure]] = _figure_pool.submit(
-            _extract_figures, paper, settings
-        )
-        figures: list[Figure] = []
+        try:  # Gradio copies what we yield into its own cache: our folder is scratch
+            figures_future: Future[list[Figure]] = _figure_pool.submit(
+                _extract_figures, paper, settings
+            )
+            figures: list[Figure] = []
 
-        def panels() -> None:
-            nonlocal tldr, overview, methods, conclusion
-            values = {s: render_stage(job.state.stages.get(s), lang) for s in STAGES}
-            for stage, number in PANEL_HEADINGS.items():
-                if values[stage]:
-                    values[stage] = f"### {number}. {lang.labels[stage]}\n\n{values[stage]}"
-            tldr, overview = values["tldr"], values["overview"]
-            methods, conclusion = values["methods"], values["conclusion"]
+            def panels() -> None:
+                nonlocal tldr, overview, methods, conclusion
+                values = {s: render_stage(job.state.stages.get(s), lang) for s in STAGES}
+                for stage, number in PANEL_HEADINGS.items():
+                    if values[stage]:
+                        values[stage] = f"### {number}. {lang.labels[stage]}\n\n{values[stage]}"
+                tldr, overview = values["tldr"], values["overview"]
+                methods, conclusion = values["methods"], values["conclusion"]
 
-        def take_figures() -> None:
-            nonlocal gallery, figures
-            if gallery is None and figures_future.done():
-                figures = figures_future.result()
-                items = _gallery(figures, folder / "gallery") if figures else []
-                gallery = gr.Gallery(value=items, visible=bool(items))
+            def take_figures() -> None:
+                nonlocal gallery, figures
+                if gallery is None and figures_future.done():
+                    figures = figures_future.result()
+                    items = _gallery(figures, folder / "gallery") if figures else []
+                    gallery = gr.Gallery(value=items, visible=bool(items))
 
-        last = 0.0
-        warned: set[str] = set()
-        for event in job.events():
-            if event.kind == "status":
-                status = event.text
-            elif event.kind == "stage_start":
-                running = [s for s, r in job.state.stages.items() if not r.done]
-                status = "Writing: " + ", ".join(running) + "…"
-            elif event.kind == "stage_done":
-                done = [s for s, r in job.state.stages.items() if r.done]
-                status = f"Done: {', '.join(done)}."
-            elif event.kind == "warning" and event.text not in warned:
-                warned.add(event.text)
-                gr.Warning(event.text)
-            elif event.kind == "error":
-                gr.Warning(f"{event.stage}: {event.text}")
-            now = time.monotonic()
-            if event.kind != "chunk" or now - last >= UPDATE_INTERVAL:
-                panels()
-                take_figures()
-                last = now
+            last = 0.0
+            warned: set[str] = set()
+            for event in job.events():
+                if event.kind == "status":
+                    status = event.text
+                elif event.kind == "stage_start":
+                    running = [s for s, r in job.state.stages.items() if not r.done]
+                    status = "Writing: " + ", ".join(running) + "…"
+                elif event.kind == "stage_done":
+                    done = [s for s, r in job.state.stages.items() if r.done]
+                    status = f"Done: {', '.join(done)}."
+                elif event.kind == "warning" and event.text not in warned:
+                    warned.add(event.text)
+                    gr.Warning(event.text)
+                elif event.kind == "error":
+                    gr.Warning(f"{event.stage}: {event.text}")
+                now = time.monotonic()
+                if event.kind != "chunk" or now - last >= UPDATE_INTERVAL:
+                    panels()
+                    take_figures()
+                    last = now
+                    yield outputs()
+
+            panels()
+            with contextlib.suppress(Exception):
+                figures_future.result(timeout=60)
+            take_figures()
+            markdown = job.markdown()
+            download = _write_download(markdown, folder, _stem(paper), figures, lang)
+            elapsed = time.monotonic() - started
+            errors = job.state.errors
+            source = " (from the results cache)" if job.from_cache else ""
+            if errors and len(errors) == len(job.stages):
+                status = "The summary failed."
                 yield outputs()
-
-        panels()
-        with contextlib.suppress(Exception):
-            figures_future.result(timeout=60)
-        take_figures()
-        markdown = job.markdown()
-        download = _write_download(markdown, folder, _stem(paper), figures, lang)
-        elapsed = time.monotonic() - started
-        errors = job.state.errors
-        source = " (from the results cache)" if job.from_cache else ""
-        if errors and len(errors) == len(job.stages):
-            status = "The summary failed."
+                first = next(iter(errors.values()))
+                raise gr.Error(first, print_exception=False)
+            status = f"Finished in {elapsed:.1f} s with {job.engine}{source}."
+            if errors:
+                status += f" {len(errors)} part(s) failed; see the panels."
             yield outputs()
-            first = next(iter(errors.values()))
-            raise gr.Error(first, print_exception=False)
-        status = f"Finished in {elapsed:.1f} s with {job.engine}{source}."
-        if errors:
-            status += f" {len(errors)} part(s) failed; see the panels."
-        yield outputs()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     return summarize
 
@@ -235,7 +239,8 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
     engine_choices = _engine_choices(settings)
     default = default_engine(settings)
 
-    with gr.Blocks(title="chatpaper") as demo:
+    # Gradio keeps copies of downloads and figures: drop those older than a day, hourly.
+    with gr.Blocks(title="chatpaper", delete_cache=(3600, 86400)) as demo:
         gr.Markdown(
             "# chatpaper\nPaste an arXiv link or upload a PDF: a structured summary "
             "streams in, part by part."
