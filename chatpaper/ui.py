@@ -179,12 +179,19 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
                 tldr, overview = values["tldr"], values["overview"]
                 methods, conclusion = values["methods"], values["conclusion"]
 
+            gallery_items: list[tuple[str, str]] | None = None
+
             def take_figures() -> None:
-                nonlocal gallery, figures
-                if gallery is None and figures_future.done():
+                """Show the gallery once the figures are ready. Any component update (even
+                gr.skip()) makes Gradio rebuild the session config and API schema, which
+                costs more than the whole stream: send it once, then only the plain value."""
+                nonlocal gallery, figures, gallery_items
+                if gallery_items is not None:
+                    gallery = gallery_items or None
+                elif figures_future.done():
                     figures = figures_future.result()
-                    items = _gallery(figures, folder / "gallery") if figures else []
-                    gallery = gr.Gallery(value=items, visible=bool(items))
+                    gallery_items = _gallery(figures, folder / "gallery") if figures else []
+                    gallery = gr.Gallery(value=gallery_items, visible=bool(gallery_items))
 
             last = 0.0
             warned: set[str] = set()

@@ -72,3 +72,21 @@ def test_chinese_output_is_asked_for_and_labelled(fake_gemini):
     state, _ = summarize(lang="zh")
     assert all("Simplified Chinese" in r.system for r in fake_gemini.generate_requests)
     assert "**要点**" in state.stages["tldr"].text and not state.errors
+
+
+def test_the_servers_client_is_reused_but_never_carries_a_visitors_key(fake_gemini):
+    """The server's own key shares one SDK client across requests (cheaper); a visitor's
+    key must still reach Gemini only with that visitor's requests, before and after."""
+    from chatpaper.llm.base import StageRequest
+
+    request = StageRequest(stage="tldr", system="s", prompt="key takeaways, in English")
+    keys_used = []
+    for key in (None, "AIza-visitor-secret", None):
+        backend = create_backend("gemini", Settings(), api_key=key)
+        list(backend.stream(request))
+        keys_used.append(fake_gemini.generate_requests[-1].api_key)
+    assert keys_used == [FAKE_GEMINI_KEY, "AIza-visitor-secret", FAKE_GEMINI_KEY]
+    server_a = create_backend("gemini", Settings())._get_client()
+    server_b = create_backend("gemini", Settings())._get_client()
+    visitor = create_backend("gemini", Settings(), api_key="AIza-visitor-secret")._get_client()
+    assert server_a is server_b and visitor is not server_a

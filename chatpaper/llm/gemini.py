@@ -12,6 +12,7 @@ are honoured because we never pass a base URL or, when that variable is set, an 
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import os
@@ -280,6 +281,7 @@ class GeminiBackend:
         backoff_base: float = 1.0,
         request_timeout: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        shared_client: bool = False,
     ):
         self.settings = settings
         self.model = model
@@ -292,6 +294,9 @@ class GeminiBackend:
         self._sleep = sleep
         self._client: genai.Client | None = None
         self._client_lock = threading.Lock()
+        # The server's own key (from the environment) may reuse one SDK client across requests;
+        # a visitor's key always gets a client of its own that ends with the request.
+        self._shared_client = shared_client
 
     def __repr__(self) -> str:  # never show the key
         return f"GeminiBackend(model={self.model!r})"
@@ -301,15 +306,10 @@ class GeminiBackend:
         of scope closes its connections, which would break a stream still being read."""
         with self._client_lock:
             if self._client is None:
-                from google import genai
-                from google.genai import types
-
-                options: dict[str, Any] = {"timeout": int(self.request_timeout * 1000)}
-                if not os.environ.get("GOOGLE_GENAI_API_VERSION"):
-                    options["api_version"] = DEFAULT_API_VERSION
-                # No base_url here: the SDK then reads GOOGLE_GEMINI_BASE_URL itself.
-                self._client = genai.Client(
-                    api_key=self._api_key, http_options=types.HttpOptions(**options)
+                self._client = (
+                    _shared_client(self._api_key, self.request_timeout)
+                    if self._shared_client
+                    else _new_client(self._api_key, self.request_timeout)
                 )
             return self._client
 
@@ -462,6 +462,38 @@ class GeminiBackend:
         )
 
 
+def _new_client(api_key: str | None, timeout: float) -> genai.Client:
+    from google import genai
+    from google.genai import types
+
+    options: dict[str, Any] = {"timeout": int(timeout * 1000)}
+    if not os.environ.get("GOOGLE_GENAI_API_VERSION"):
+        options["api_version"] = DEFAULT_API_VERSION
+    # No base_url here: the SDK then reads GOOGLE_GEMINI_BASE_URL itself.
+    return genai.Client(api_key=api_key, http_options=types.HttpOptions(**options))
+
+
+_SHARED_CLIENTS: dict[tuple[str, ...], genai.Client] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared_client(api_key: str | None, timeout: float) -> genai.Client:
+    """One SDK client per (server key, endpoint) for the whole process: building a client
+    costs tens of milliseconds of CPU (two SSL contexts) per request otherwise. Keyed by a
+    hash, so the key itself is not kept here beyond what the environment already holds."""
+    identity = (
+        hashlib.sha256((api_key or "").encode()).hexdigest(),
+        os.environ.get("GOOGLE_GEMINI_BASE_URL", ""),
+        os.environ.get("GOOGLE_GENAI_API_VERSION", ""),
+        str(timeout),
+    )
+    with _SHARED_LOCK:
+        client = _SHARED_CLIENTS.get(identity)
+        if client is None:
+            client = _SHARED_CLIENTS[identity] = _new_client(api_key, timeout)
+        return client
+
+
 def create_gemini_backend(
     settings: Settings, *, model: str | None = None, api_key: str | None = None
 ) -> GeminiBackend:
@@ -470,7 +502,8 @@ def create_gemini_backend(
     if key is None:
         raise MissingKeyError(MISSING_KEY_MESSAGE)
     chosen = (model or "").strip() or settings.model or DEFAULT_GEMINI_MODEL
-    return GeminiBackend(settings, model=chosen, api_key=key)
+    visitors_key = bool(api_key and api_key.strip())
+    return GeminiBackend(settings, model=chosen, api_key=key, shared_client=not visitors_key)
 
 
 register(
