@@ -15,11 +15,12 @@ import argparse
 import io
 import logging
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-from _common import SHARED_PAPERS
+from _common import REPO, SHARED_PAPERS
 from pypdf import PdfReader
 
 from chatpaper import pdf
@@ -88,6 +89,27 @@ def main() -> None:
         f"(in-process {in_process * 1000:.1f} ms)"
     )
     print(f"ratio ours / bare pypdf:  {ours_median / bare_median:.2f}")
+
+    # The whole command as a user runs it (a fresh process, figures counted), against a fresh
+    # process that only runs bare pypdf over the pages.
+    bare_script = (
+        "import io, sys, logging; from pypdf import PdfReader;"
+        "logging.getLogger('pypdf').setLevel(logging.ERROR);"
+        "r = PdfReader(io.BytesIO(open(sys.argv[1], 'rb').read()));"
+        "print(sum(len(p.extract_text()) for p in r.pages))"
+    )
+    command = [sys.executable, "-m", "chatpaper", "inspect", str(path), "--json"]
+    bare_process = [sys.executable, "-c", bare_script, str(path)]
+    cli, plain = [], []
+    for _ in range(3):
+        plain.append(timed(subprocess.run, bare_process, capture_output=True, check=True)[0])
+        cli.append(timed(subprocess.run, command, capture_output=True, check=True, cwd=REPO)[0])
+    print(f"python -m chatpaper inspect --json: {statistics.median(cli):7.3f} s")
+    print(f"python -c <bare pypdf>:             {statistics.median(plain):7.3f} s")
+    print(
+        f"ratio inspect command / bare pypdf process: "
+        f"{statistics.median(cli) / statistics.median(plain):.2f}"
+    )
 
 
 if __name__ == "__main__":
