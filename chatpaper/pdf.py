@@ -621,7 +621,9 @@ def _dehyphenate(lines: list[str], words: Counter[str]) -> list[str]:
     """Join words split at a line end ("adip-" + "iscing"); keep real hyphens.
 
     A lowercase-lowercase split is joined unless the document spells the hyphenated form more
-    often, or the first part is itself a compound ("state-of-the-" + "art"). Anything else
+    often, both halves are words the document uses on their own or in other compounds
+    ("token-" + "level" beside "high-level"), or the first part is itself a compound
+    ("state-of-the-" + "art"). Anything else
     ("GPT-" + "4", "Multi-" + "LexSum") keeps its hyphen. Either way the second part moves up
     to the first line, so line structure (one heading per line) is preserved.
     """
@@ -648,6 +650,12 @@ def _dehyphenate(lines: list[str], words: Counter[str]) -> list[str]:
                 join = False
             elif words[joined]:
                 join = True
+            elif (
+                len(last) > 2
+                and len(tail) > 2
+                and (min(words[last], words[tail]) > 1 or words[f"-{tail}"] or words[f"{last}-"])
+            ):
+                join = False  # words or compound parts elsewhere: "token-" + "level"
             else:
                 join = "-" not in head
         out[i] = (line[:-1] if join else line) + piece
@@ -674,8 +682,18 @@ def clean_pages(raw_pages: list[str]) -> list[str]:
                 continue
             kept.append(line)
         pages[p] = kept
+        after_split = False
         for line in kept:
-            words.update(word.lower() for word in _WORD.findall(line))
+            found = _WORD.findall(line)
+            # The halves of a word split at a line end ("experi-" / "ment") are not words.
+            split_here = line.endswith("-") and bool(found)
+            found = found[1 if after_split else 0 : len(found) - (1 if split_here else 0)]
+            after_split = split_here
+            for word in found:
+                word = word.lower()
+                words[word] += 1
+                if "-" in word:  # "high-level" is evidence that "-level" makes compounds
+                    words["-" + word.rsplit("-", 1)[1]] += 1
     cleaned: list[str] = []
     for lines in pages:
         text = "\n".join(_dehyphenate(lines, words))

@@ -245,6 +245,16 @@ def test_the_document_decides_between_hyphenated_and_joined_spellings():
     assert "a pretrained\n" in page  # spelled joined elsewhere
 
 
+def test_a_compound_of_two_words_the_paper_uses_keeps_its_hyphen():
+    """Bug found on pasa.pdf: "token-\nlevel" became "tokenlevel"."""
+    [page] = pdf.clean_pages(
+        ["Each token is scored at one level.\nThe Crawler runs a token-\nlevel process."]
+    )
+    assert "a token-level\n" in page
+    [page] = pdf.clean_pages(["A high-level view.\nThe Crawler runs a token-\nlevel process."])
+    assert "a token-level\n" in page  # "-level" makes compounds in this paper
+
+
 def test_joined_words_keep_one_heading_per_line():
     [page] = pdf.clean_pages(["the cor-\npus is large.\n3 Method\nWe train."])
     assert page.split("\n") == ["the corpus", "is large.", "3 Method", "We train."]
