@@ -652,8 +652,8 @@ def _dehyphenate(lines: list[str], words: Counter[str]) -> list[str]:
                 join = True
             elif (
                 len(last) > 2
-                and len(tail) > 2
-                and (min(words[last], words[tail]) > 1 or words[f"-{tail}"] or words[f"{last}-"])
+                and len(tail) > 3
+                and (min(words[last], words[tail]) or words[f"-{tail}"])
             ):
                 join = False  # words or compound parts elsewhere: "token-" + "level"
             else:
