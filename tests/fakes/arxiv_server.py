@@ -25,12 +25,13 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 from chatpaper.config import Settings
 
+from .local_server import LocalServer
 from .pdfgen import make_pdf
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -330,7 +331,7 @@ def default_pdf(
 # --- the server -------------------------------------------------------------------------
 
 
-class FakeArxiv:
+class FakeArxiv(LocalServer):
     """A scripted arXiv on 127.0.0.1. Use ``with FakeArxiv() as arxiv:`` or ``start()``/``stop()``."""
 
     def __init__(self, *, wrapped: bool = False, send_pdf_length: bool = True):
@@ -346,41 +347,17 @@ class FakeArxiv:
         self._non_pdf: dict[str, tuple[bytes, str]] = {}
         self._empty_pages = 0
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle --
 
-    def start(self) -> FakeArxiv:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.02},  # shutdown() waits up to one poll
-            name="fake-arxiv",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+    thread_name = "fake-arxiv"
 
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeArxiv:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start the server first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.address
 
     @property
     def api_url(self) -> str:

@@ -25,9 +25,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from tests.fakes.local_server import LocalServer
 
 if TYPE_CHECKING:
     import pytest
@@ -306,7 +308,7 @@ def format_duration(seconds: float) -> str:
 
 
 # --- the server ------------------------------------------------------------------------------
-class FakeGemini:
+class FakeGemini(LocalServer):
     """A threaded Gemini look-alike on 127.0.0.1; use as a context manager or start()/stop()."""
 
     def __init__(
@@ -331,8 +333,6 @@ class FakeGemini:
         self._scripts: list[tuple[Matcher | None, deque[Reply]]] = []
         self._accepted: deque[float] = deque()
         self._lock = threading.RLock()  # a matcher may look at the fake itself
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # scripting --------------------------------------------------------------------------------
     def enqueue(self, *replies: Reply, match: str | Matcher | None = None) -> FakeGemini:
@@ -369,35 +369,12 @@ class FakeGemini:
     # lifecycle --------------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("FakeGemini is not running; call start() or use it in a with.")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.address
 
-    def start(self) -> FakeGemini:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},  # so stop() returns quickly
-            name="fake-gemini",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+    thread_name = "fake-gemini"
 
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeGemini:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return type("Handler", (_Handler,), {"fake": self})
 
     # quota ------------------------------------------------------------------------------------
     def _take_quota_slot(self) -> float | None:

@@ -17,8 +17,10 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.local_server import LocalServer
 
 
 @dataclass
@@ -76,7 +78,7 @@ def echo_chunks(body: dict[str, Any]) -> list[str]:
     ]
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalServer):
     """Start with ``with FakeOpenAI(pace=0.01) as server:`` (or ``start()``/``close()``)."""
 
     def __init__(self, *, pace: float = 0.0, models: tuple[str, ...] = ("fake-model",)):
@@ -85,8 +87,6 @@ class FakeOpenAI:
         self.requests: list[RecordedRequest] = []
         self._script: list[Reply | Fault] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- control --------------------------------------------------------------------------
     def enqueue(self, *items: Reply | Fault) -> FakeOpenAI:
@@ -96,31 +96,12 @@ class FakeOpenAI:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start() the server first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"{self.address}/v1"
 
-    def start(self) -> FakeOpenAI:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-        self._thread.start()
-        return self
+    thread_name = "fake-openai"
 
-    def close(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return type("Handler", (_Handler,), {"fake": self})
 
     # --- used by the handler ------------------------------------------------------------
     def _next(self, body: dict[str, Any]) -> Reply | Fault:
