@@ -1,4 +1,4 @@
-"""Load the prompt files in ``chatpaper/prompts/`` and fill their named placeholders.
+"""Load the prompt files in the top-level ``prompts/`` folder and fill their named placeholders.
 
 Each prompt declares exactly which placeholders it uses; a file with a missing or an unknown
 placeholder fails loudly at load time (and in the test that loads them all), so a typo can
@@ -14,7 +14,16 @@ from pathlib import Path
 
 from .i18n import Language
 
-PROMPT_DIR = Path(__file__).with_name("prompts")
+
+def _bundled_prompt_dir() -> Path:
+    """Where the bundled prompts are: inside the package in an installed wheel (``pip install
+    .`` maps ``prompts/`` to ``chatpaper/bundled_prompts``), else the checkout's top-level ``prompts/``
+    (an editable install, a Space, a plain clone)."""
+    packaged = Path(__file__).with_name("bundled_prompts")
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "prompts"
+
+
+PROMPT_DIR = _bundled_prompt_dir()
 
 # prompt name -> the placeholders it must contain (no more, no fewer)
 PROMPT_FIELDS: dict[str, frozenset[str]] = {
