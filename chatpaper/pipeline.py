@@ -220,7 +220,7 @@ def _run_stage(
 
         # An extractive engine quotes the paper verbatim (in the paper's language): there is
         # nothing to re-ask, and its quotes are not "the wrong language".
-        extractive = getattr(backend, "extractive", False)
+        extractive = backend.extractive
 
         def clean(text: str) -> tuple[str, list[guard.Defect]]:
             if not use_guard or extractive:

@@ -49,7 +49,7 @@ class SummaryJob:
     @property
     def engine_note(self) -> str | None:
         return (
-            self.lang.labels["offline_note"] if getattr(self.backend, "extractive", False) else None
+            self.lang.labels["offline_note"] if self.backend.extractive else None
         )
 
     @property

@@ -60,9 +60,9 @@ _figure_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="figures")
 
 def _engine_choices(settings: Settings) -> list[tuple[str, str]]:
     names = available_engines(settings)
-    if "gemini" in engines() and "gemini" not in names:
-        names.append("gemini")  # a visitor can bring a key in the API key field
     registry = engines()
+    # An engine that only lacks a key is offered: a visitor can bring one in the API key field.
+    names += [n for n, info in registry.items() if info.needs_key and n not in names]
     return [(registry[n].label if n in registry else n, n) for n in names]
 
 

@@ -565,6 +565,25 @@ def test_the_offline_cli_digest_shows_progress_and_writes_a_post_that_passes_che
     assert main(["check", str(out)]) == 0
 
 
+def test_an_offline_chinese_digest_is_not_re_asked_and_carries_no_guard_note(
+    cli_env, tmp_path, capsys
+):
+    """Issue 11: the digest's call-limit wrapper dropped the offline engine's ``extractive``
+    capability, so its English quotes were taken for "wrong_language": the engine was asked
+    again and the post said "请核对这一部分：wrong_language…"; ``summarize`` was clean."""
+    add_papers(cli_env, PAPERS[:3])
+    out = tmp_path / "post.md"
+    argv = ["digest", "diffusion", "--date", "2024-02-04", "--lang", "zh", "--engine", "offline"]
+
+    assert main([*argv, "--out", str(out)]) == 0
+
+    err = capsys.readouterr().err
+    post = out.read_text(encoding="utf-8")
+    assert len(entries_of(post)) == 2
+    assert "Re-asking" not in err and "wrong_language" not in err
+    assert "请核对这一部分" not in post and "wrong_language" not in post
+
+
 def test_the_cli_prints_the_post_to_stdout_without_out(cli_env, capsys):
     add_papers(cli_env, PAPERS[:2])
     assert main(["digest", "diffusion", "--date", "2024-02-05", "--engine", "offline"]) == 0

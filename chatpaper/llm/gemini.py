@@ -271,6 +271,8 @@ class GeminiBackend:
     """Streams one stage from Gemini. Build one per request: it holds that request's key."""
 
     name = "gemini"
+    extractive = False
+    needs_key = True
 
     def __init__(
         self,
@@ -512,7 +514,7 @@ register(
         label="Google Gemini",
         factory=create_gemini_backend,
         is_available=lambda settings, key: resolve_gemini_key(key) is not None,
-        needs_key=True,
+        needs_key=GeminiBackend.needs_key,
         requirement="set GEMINI_API_KEY (or paste a key in the app)",
     )
 )

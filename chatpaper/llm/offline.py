@@ -1056,6 +1056,7 @@ class OfflineBackend:
     model = "extractive"
     context_tokens = 1_000_000_000  # no model context: the whole paper is always read
     extractive = True  # quotes the paper verbatim: the pipeline's guard does not re-ask it
+    needs_key = False
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings

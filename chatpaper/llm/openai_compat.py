@@ -47,6 +47,8 @@ class OpenAICompatBackend:
     """One backend per request; it holds the key only for that request's lifetime."""
 
     name = "openai"
+    extractive = False
+    needs_key = False  # a local server (llama.cpp, Ollama, vLLM) takes none
 
     def __init__(
         self,
