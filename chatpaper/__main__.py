@@ -80,6 +80,7 @@ STAGE_HEADINGS = {
 
 def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     from .cache import ResultsCache
+    from .llm.base import create_backend
     from .reader import read_source
     from .render import render_stage
     from .summarize import SummaryJob
@@ -88,10 +89,9 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     lang = get_language(args.lang)
     job = SummaryJob(
         paper,
+        create_backend(args.engine, settings, model=args.model),
         settings=settings,
         language=lang,
-        engine=args.engine,
-        model=args.model,
         cache=None if args.no_cache else ResultsCache(settings.cache_dir),
         refresh=args.refresh,
     )

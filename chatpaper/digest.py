@@ -598,20 +598,17 @@ def _summarize(run: _Run, index: int, meta: PaperMeta) -> DigestEntry:
             reason = str(err) if isinstance(err, ChatPaperError) else type(err).__name__
             entry.notes.append(_text(run.lang, "figures_failed").format(reason=reason))
 
+    # One backend for the whole digest: its SDK client (slow to build) serves every paper,
+    # and its slots bound the calls in flight across papers.
     job = SummaryJob(
         paper or abstract_paper(meta),
+        run.backend,
         settings=run.settings,
         language=run.lang,
-        engine=run.engine,
-        model=run.model,
-        api_key=run.api_key,
         cache=run.cache,
         refresh=run.refresh,
         stages=STAGES if paper is not None else ("tldr",),
     )
-    # One backend for the whole digest: its SDK client (slow to build) serves every paper,
-    # and its slots bound the calls in flight across papers.
-    job.backend = run.backend
     events = job.events()
     try:
         for event in events:

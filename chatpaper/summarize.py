@@ -1,7 +1,8 @@
 """One summary job: a paper, an engine, a language -> events and the final Markdown.
 
 Shared by the app, the CLI and the digest, so caching and rendering behave the same
-everywhere. A job is built per request; the API key it was given lives only in its backend.
+everywhere. The edges (app, CLI, digest) build the backend and pass it in; a visitor's API key
+lives only in that backend, never in the job.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from .cache import ResultsCache, cache_key
 from .config import Settings
 from .i18n import Language, get_language
-from .llm.base import create_backend
+from .llm.base import Backend
 from .paper import Paper
 from .pipeline import STAGES, Event, SummaryState, run_pipeline
 from .prompts import prompt_version
@@ -22,12 +23,10 @@ class SummaryJob:
     def __init__(
         self,
         paper: Paper,
+        backend: Backend,
         *,
         settings: Settings,
         language: str | Language = "en",
-        engine: str | None = None,
-        model: str | None = None,
-        api_key: str | None = None,
         cache: ResultsCache | None = None,
         refresh: bool = False,
         stages: Sequence[str] = STAGES,
@@ -35,7 +34,7 @@ class SummaryJob:
         self.paper = paper
         self.settings = settings
         self.lang = language if isinstance(language, Language) else get_language(language)
-        self.backend = create_backend(engine, settings, model=model, api_key=api_key)
+        self.backend = backend
         self.cache = cache
         self.refresh = refresh
         self.stages = tuple(stages)

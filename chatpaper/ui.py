@@ -31,7 +31,7 @@ from .config import Settings
 from .errors import ChatPaperError, InvalidSourceError
 from .export import write_summary, zip_files
 from .i18n import Language, get_language
-from .llm.base import available_engines, default_engine, engines
+from .llm.base import available_engines, create_backend, default_engine, engines
 from .paper import Figure, Paper
 from .pipeline import STAGES
 from .reader import read_arxiv, read_pdf_file
@@ -145,13 +145,17 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
 
         try:
             paper = _read_paper(arxiv_text, pdf_file, settings, on_status)
-            job = SummaryJob(
-                paper,
-                settings=settings,
-                language=lang,
-                engine=engine or None,
+            backend = create_backend(
+                engine or None,
+                settings,
                 model=(model or "").strip() or None,
                 api_key=(api_key or "").strip() or None,
+            )
+            job = SummaryJob(
+                paper,
+                backend,
+                settings=settings,
+                language=lang,
                 cache=cache,
                 refresh=bool(fresh_run),
             )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 import pytest
 
 from chatpaper.cache import ResultsCache
 from chatpaper.i18n import get_language
-from chatpaper.llm.base import EngineInfo, FakeBackend, register
+from chatpaper.llm.base import FakeBackend
 from chatpaper.pipeline import STAGES, SummaryState
 from chatpaper.prompts import (
     PROMPT_FIELDS,
@@ -118,14 +119,6 @@ def test_html_from_the_model_or_paper_is_shown_as_text():
 
 
 SHARED = FakeBackend(name="fake")
-register(
-    EngineInfo(
-        name="fake",
-        label="Fake",
-        factory=lambda settings, model=None, api_key=None: SHARED,
-        is_available=lambda settings, key: False,
-    )
-)
 
 
 def queue_clean():
@@ -137,17 +130,17 @@ def test_a_cached_rerun_does_not_call_the_model(settings):
     SHARED.history.clear()
     cache = ResultsCache(settings.cache_dir)
     queue_clean()
-    first = SummaryJob(make_paper(), settings=settings, engine="fake", cache=cache)
+    first = SummaryJob(make_paper(), SHARED, settings=settings, cache=cache)
     list(first.events())
     assert len(SHARED.history) == 4 and not first.from_cache
 
-    second = SummaryJob(make_paper(), settings=settings, engine="fake", cache=cache)
+    second = SummaryJob(make_paper(), SHARED, settings=settings, cache=cache)
     list(second.events())
     assert second.from_cache and len(SHARED.history) == 4
     assert second.markdown() == first.markdown()
 
     other_language = SummaryJob(
-        make_paper(), settings=settings, engine="fake", cache=cache, language="zh"
+        make_paper(), SHARED, settings=settings, cache=cache, language="zh"
     )
     queue_clean()
     list(other_language.events())
@@ -155,7 +148,7 @@ def test_a_cached_rerun_does_not_call_the_model(settings):
     SHARED.history.clear()
 
     queue_clean()
-    fresh = SummaryJob(make_paper(), settings=settings, engine="fake", cache=cache, refresh=True)
+    fresh = SummaryJob(make_paper(), SHARED, settings=settings, cache=cache, refresh=True)
     list(fresh.events())
     assert not fresh.from_cache and len(SHARED.history) == 4
 
@@ -166,28 +159,31 @@ def test_a_failed_summary_is_not_cached(settings):
     queue_clean()
     SHARED.replies["methods"] = [[RuntimeError("boom")]]
     job = SummaryJob(
-        make_paper(arxiv_id="2401.00001"), settings=settings, engine="fake", cache=cache
+        make_paper(arxiv_id="2401.00001"), SHARED, settings=settings, cache=cache
     )
     list(job.events())
     assert job.state.errors
     queue_clean()
     again = SummaryJob(
-        make_paper(arxiv_id="2401.00001"), settings=settings, engine="fake", cache=cache
+        make_paper(arxiv_id="2401.00001"), SHARED, settings=settings, cache=cache
     )
     list(again.events())
     assert not again.from_cache
 
 
+@dataclass
+class KeyedFake(FakeBackend):
+    """A fake holding a key, as a real backend built for a visitor's request does."""
+
+    api_key: str = ""
+
+
 def test_cache_files_hold_the_summary_and_nothing_secret(settings):
     cache = ResultsCache(settings.cache_dir)
-    queue_clean()
-    job = SummaryJob(
-        make_paper(arxiv_id="2401.00002"),
-        settings=settings,
-        engine="fake",
-        cache=cache,
-        api_key="AIzaSy-secret-key-123",
-    )
+    keyed = KeyedFake(name="fake", api_key="AIzaSy-secret-key-123")
+    for stage, text in CLEAN_EN.items():
+        keyed.enqueue(stage, text)
+    job = SummaryJob(make_paper(arxiv_id="2401.00002"), keyed, settings=settings, cache=cache)
     list(job.events())
     files = list(settings.cache_dir.glob("*.json"))
     assert files
