@@ -16,6 +16,7 @@ from pathlib import Path
 from .config import Settings
 from .errors import ChatPaperError
 from .i18n import get_language
+from .prompts import load_prompts
 
 
 def _status(message: str) -> None:
@@ -259,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     settings = Settings.from_env()
     try:
+        load_prompts()  # a broken CHATPAPER_PROMPTS_DIR copy is one sentence, before any work
         return args.func(args, settings)
     except ChatPaperError as err:
         print(f"chatpaper: {err}", file=sys.stderr)

@@ -51,6 +51,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .prompts import corrections
+
 KINDS = (
     "template_slot",
     "placeholder_link",
@@ -800,41 +802,6 @@ def format_defects(defects: Sequence[Defect]) -> str:
     return "\n".join(f"line {d.line}: {d.kind}: {d.text}" for d in defects)
 
 
-_CORRECTIONS = {
-    "template_slot": (
-        "It contained template placeholders such as {examples}. Write the actual content from "
-        "the paper; if the paper does not say, write that it does not say."
-    ),
-    "placeholder_link": (
-        "It gave a link slot instead of a real link ({examples}). Give only links you were "
-        "given or that are printed in the paper, or say that none is given. Never invent a link."
-    ),
-    "chatter": (
-        "It contained remarks addressed to the reader ({examples}). Leave out greetings, "
-        "offers of help, wishes and disclaimers; write only the requested content."
-    ),
-    "echoed_instructions": (
-        "It repeated the instructions or the template ({examples}) instead of following them. "
-        "Do not copy instructions into the answer."
-    ),
-    "method_error": (
-        "It reported an error instead of describing the method ({examples}). Describe the "
-        "method from the text given; if the paper has no method section, say so in one "
-        "sentence and describe what it does instead."
-    ),
-    "missing_part": (
-        "Parts of the required structure were missing or empty ({examples}). Include every "
-        "numbered part and label, each with content."
-    ),
-    "wrong_language": (
-        "It was not written in {language}. Write the whole answer in {language}; keep proper "
-        "nouns, model names and technical terms in English where usual."
-    ),
-    "duplicate_entry": "It repeated the same paper twice ({examples}). Write each paper once.",
-    "empty": "It was empty or said only 'N/A'. Write the requested content from the paper.",
-}
-
-
 def _example(defect: Defect) -> str:
     """The telling part of a defect for the model: "xxx" rather than the whole line."""
     text = defect.text
@@ -853,14 +820,14 @@ def corrective_instruction(defects: Sequence[Defect], language: str | None) -> s
     """What to tell the model when asking once more: each problem in plain terms, with examples.
 
     Returns "" when there is nothing to correct. The text fills the {problems} slot of
-    prompts/corrective.md.
+    prompts/corrective.md; each kind's sentence comes from prompts/corrections.md.
     """
     by_kind: dict[str, list[Defect]] = {}
     for defect in defects:
         by_kind.setdefault(defect.kind, []).append(defect)
     sentences = []
     for kind in sorted(by_kind, key=lambda k: _KIND_ORDER.get(k, 99)):
-        template = _CORRECTIONS.get(kind)
+        template = corrections().get(kind)  # prompts/corrections.md
         if not template:
             continue
         quoted = []

@@ -34,6 +34,7 @@ from .i18n import Language, get_language
 from .llm.base import available_engines, create_backend, default_engine, engines
 from .paper import Figure, Paper
 from .pipeline import STAGES
+from .prompts import load_prompts
 from .reader import read_arxiv, read_pdf_file
 from .render import render_stage
 from .summarize import SummaryJob
@@ -246,6 +247,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
 
 def build_ui(settings: Settings | None = None) -> gr.Blocks:
     settings = settings or Settings.from_env()
+    load_prompts()  # a broken CHATPAPER_PROMPTS_DIR copy stops the start with one sentence
     cache = ResultsCache(settings.cache_dir)
     engine_choices = _engine_choices(settings)
     default = default_engine(settings)

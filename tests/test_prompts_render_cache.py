@@ -13,6 +13,7 @@ from chatpaper.i18n import get_language
 from chatpaper.llm.base import FakeBackend
 from chatpaper.pipeline import STAGES, SummaryState
 from chatpaper.prompts import (
+    CORRECTIONS,
     PROMPT_FIELDS,
     PromptError,
     check_prompt,
@@ -27,7 +28,7 @@ from tests.paperkit import CLEAN_EN, make_paper
 
 def test_every_bundled_prompt_loads_and_fills_every_placeholder():
     prompts = load_prompts()
-    assert set(prompts) == set(PROMPT_FIELDS)
+    assert set(prompts) == {*PROMPT_FIELDS, CORRECTIONS}
     for name, fields in PROMPT_FIELDS.items():
         filled = fill(name, **{f: f"<{f}>" for f in fields})
         assert not placeholders(filled.replace("<", "").replace(">", "")) or name == "paper"
