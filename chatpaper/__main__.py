@@ -72,18 +72,12 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # --- summarize -----------------------------------------------------------------
-STAGE_HEADINGS = {
-    "overview": ("6", "overview"),
-    "methods": ("7", "methods"),
-    "conclusion": ("8", "conclusion"),
-}
-
-
 def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     from .cache import ResultsCache
     from .llm.base import create_backend
     from .reader import read_source
     from .render import render_stage
+    from .stages import stage_record
     from .summarize import SummaryJob
 
     paper = read_source(args.source, settings=settings, on_status=_status)
@@ -114,9 +108,9 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
             if result is None:
                 return
             if stage not in streamed:
-                if stage in STAGE_HEADINGS:
-                    number, key = STAGE_HEADINGS[stage]
-                    out.write(f"\n## {number}. {lang.labels[key]}\n")
+                record = stage_record(stage)
+                if record and record.number:
+                    out.write(f"\n## {record.heading(lang)}\n")
                 out.write("\n")
                 streamed[stage] = ""
             already = streamed[stage]
@@ -167,7 +161,8 @@ def cmd_engines(args: argparse.Namespace, settings: Settings) -> int:
     registry = engines()
     runnable = available_engines(settings)
     default = default_engine(settings)
-    for name, info in sorted(registry.items(), key=lambda item: item[0] not in runnable):
+    order = {name: i for i, name in enumerate(runnable)}  # the default first, as it says
+    for name, info in sorted(registry.items(), key=lambda item: order.get(item[0], len(order))):
         if name not in runnable:
             state = f"not available: {info.requirement or 'not configured'}"
         else:

@@ -12,47 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .paper import Paper, Section
-
-# Which sections each stage needs most when the paper must be shortened (most useful first).
-STAGE_PRIORITIES: dict[str, tuple[str, ...]] = {
-    "overview": (
-        "abstract",
-        "introduction",
-        "conclusion",
-        "method",
-        "results",
-        "experiments",
-        "related_work",
-        "discussion",
-        "other",
-        "appendix",
-    ),
-    "methods": (
-        "abstract",
-        "method",
-        "introduction",
-        "experiments",
-        "results",
-        "other",
-        "conclusion",
-        "related_work",
-        "discussion",
-        "appendix",
-    ),
-    "conclusion": (
-        "abstract",
-        "conclusion",
-        "discussion",
-        "results",
-        "experiments",
-        "introduction",
-        "method",
-        "other",
-        "related_work",
-        "appendix",
-    ),
-}
-DEFAULT_PRIORITY = STAGE_PRIORITIES["overview"]
+from .stages import DEFAULT_PRIORITIES, stage_record
 
 # Room kept free in the context for the stage instruction, system prompt and the answer.
 RESERVED_TOKENS = 6_000
@@ -120,7 +80,8 @@ def build_context(paper: Paper, stage: str, budget_tokens: int) -> Context:
     if full_tokens <= available:
         return Context(text=full, tokens=full_tokens)
 
-    priority = STAGE_PRIORITIES.get(stage, DEFAULT_PRIORITY)
+    record = stage_record(stage)  # which sections it needs most: chatpaper/stages.py
+    priority = record.context_priorities if record else DEFAULT_PRIORITIES
     rank = {role: i for i, role in enumerate(priority)}
     order = sorted(range(len(sections)), key=lambda i: (rank.get(sections[i].role, 99), i))
     kept: dict[int, str] = {}

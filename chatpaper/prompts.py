@@ -16,6 +16,7 @@ from pathlib import Path
 from .config import PROMPTS_DIR_ENV, prompts_dir_from_env
 from .errors import ChatPaperError
 from .i18n import Language
+from .stages import STAGE_RECORDS
 
 
 def _bundled_prompt_dir() -> Path:
@@ -30,32 +31,11 @@ PROMPT_DIR = _bundled_prompt_dir()
 CORRECTIONS = "corrections"  # prompts/corrections.md: one "## <defect kind>" section each
 CORRECTION_FIELDS = frozenset({"examples", "language"})  # what a correction may use
 
-# prompt name -> the placeholders it must contain (no more, no fewer)
+# prompt name -> the placeholders it must contain (no more, no fewer); stages declare their own
 PROMPT_FIELDS: dict[str, frozenset[str]] = {
     "system": frozenset({"language", "not_stated"}),
     "paper": frozenset({"title", "authors", "body"}),
-    "tldr": frozenset({"title", "abstract", "language", "label_summary", "label_key_takeaways"}),
-    "overview": frozenset(
-        {
-            "language",
-            "label_affiliation",
-            "label_keywords",
-            "label_background",
-            "label_past_methods",
-            "label_proposed_method",
-            "label_performance",
-        }
-    ),
-    "methods": frozenset({"language"}),
-    "conclusion": frozenset(
-        {
-            "language",
-            "label_significance",
-            "label_innovation",
-            "label_performance_short",
-            "label_workload",
-        }
-    ),
+    **{record.prompt_name: record.prompt_fields for record in STAGE_RECORDS},
     "corrective": frozenset({"problems"}),
 }
 

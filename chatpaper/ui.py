@@ -37,13 +37,13 @@ from .pipeline import STAGES
 from .prompts import load_prompts
 from .reader import read_arxiv, read_pdf_file
 from .render import render_stage
+from .stages import numbered_stages
 from .summarize import SummaryJob
 
 log = logging.getLogger(__name__)
 
 LANGUAGE_CHOICES = [("English", "en"), ("中文", "zh")]
 EXAMPLES = [["2402.00864"], ["https://arxiv.org/abs/1706.03762"]]
-PANEL_HEADINGS = {"overview": 6, "methods": 7, "conclusion": 8}  # numbering as in the download
 UPDATE_INTERVAL = 0.1  # seconds between two streamed UI updates (chunks arrive faster)
 
 HOW_IT_WORKS = """
@@ -178,9 +178,9 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
             def panels() -> None:
                 nonlocal tldr, overview, methods, conclusion
                 values = {s: render_stage(job.state.stages.get(s), lang) for s in STAGES}
-                for stage, number in PANEL_HEADINGS.items():
-                    if values[stage]:
-                        values[stage] = f"### {number}. {lang.labels[stage]}\n\n{values[stage]}"
+                for record in numbered_stages():  # numbering as in the download
+                    if values[record.name]:
+                        values[record.name] = f"### {record.heading(lang)}\n\n{values[record.name]}"
                 tldr, overview = values["tldr"], values["overview"]
                 methods, conclusion = values["methods"], values["conclusion"]
 

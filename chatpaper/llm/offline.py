@@ -24,7 +24,6 @@ from ..i18n import LANGUAGES, Language, get_language, page_ref
 from ..paper import Paper
 from .base import EngineInfo, Piece, StageRequest, register
 
-STAGES = ("tldr", "overview", "methods", "conclusion")
 MIN_CHARS, MAX_CHARS, MIN_CJK_CHARS = 40, 400, 15
 
 # Our own few sentences (the labels around quotes come from i18n).
@@ -1033,6 +1032,7 @@ _ANSWERS: dict[str, Callable[[PaperParts, Language], str]] = {
     "methods": answer_methods,
     "conclusion": answer_conclusion,
 }
+STAGES = tuple(_ANSWERS)  # the stages of chatpaper/stages.py it can answer
 
 
 def extractive_answer(paper: Paper, stage: str, language: str | Language | None) -> str:
