@@ -8,11 +8,11 @@ from chatpaper.llm.base import (
     CAPABILITIES,
     Backend,
     BackendWrapper,
-    FakeBackend,
     StageRequest,
     engines,
 )
 from chatpaper.ui import _engine_choices
+from tests.fakes.backend import FakeBackend
 
 
 @pytest.mark.parametrize("name", ["gemini", "openai", "offline"])

@@ -14,10 +14,10 @@ import pytest
 from chatpaper import guard
 from chatpaper.__main__ import main
 from chatpaper.i18n import get_language
-from chatpaper.llm.base import FakeBackend
 from chatpaper.pipeline import run_pipeline
 from chatpaper.prompts import PROMPT_DIR, corrections, load_prompts, prompt_version
 from chatpaper.summarize import SummaryJob
+from tests.fakes.backend import FakeBackend
 from tests.paperkit import CLEAN_EN, make_paper, sample_pdf
 
 REPO = Path(__file__).resolve().parents[1]

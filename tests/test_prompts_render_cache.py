@@ -10,7 +10,6 @@ import pytest
 
 from chatpaper.cache import ResultsCache
 from chatpaper.i18n import get_language
-from chatpaper.llm.base import FakeBackend
 from chatpaper.pipeline import STAGES, SummaryState
 from chatpaper.prompts import (
     CORRECTIONS,
@@ -23,6 +22,7 @@ from chatpaper.prompts import (
 )
 from chatpaper.render import render_document, render_header
 from chatpaper.summarize import SummaryJob
+from tests.fakes.backend import FakeBackend
 from tests.paperkit import CLEAN_EN, make_paper
 
 

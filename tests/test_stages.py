@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from chatpaper.i18n import get_language
 from chatpaper.llm import offline
-from chatpaper.llm.base import FakeBackend
 from chatpaper.pipeline import STAGES, build_request, required_parts
 from chatpaper.prompts import PROMPT_DIR, load_prompts
 from chatpaper.render import render_document
 from chatpaper.stages import STAGE_NAMES, STAGE_RECORDS, numbered_stages, stage_record
+from tests.fakes.backend import FakeBackend
 from tests.paperkit import CLEAN_EN, make_paper
 from tests.test_prompts_render_cache import state_from
 
