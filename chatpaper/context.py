@@ -8,22 +8,21 @@ keeps the sections most useful to it, in reading order, and says that it was sho
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .paper import Paper, Section
 from .stages import DEFAULT_PRIORITIES, stage_record
+from .text import count_cjk
 
 # Room kept free in the context for the stage instruction, system prompt and the answer.
 RESERVED_TOKENS = 6_000
 SHORTENED_MARK = "[... shortened to fit the model's context ...]"
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
 
 def estimate_tokens(text: str) -> int:
     """A fast, slightly generous token estimate: CJK ~1 token a character, else ~4 chars."""
-    cjk = len(_CJK.findall(text))
+    cjk = count_cjk(text)
     return cjk + (len(text) - cjk + 3) // 4
 
 

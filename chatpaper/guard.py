@@ -52,6 +52,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .prompts import corrections
+from .text import is_han as _is_cjk
+from .text import title_key
 
 KINDS = (
     "template_slot",
@@ -112,16 +114,6 @@ def _masked(text: str) -> str:
     text = _MD_TARGET_RE.sub("] ", text)
     text = _CODE_SPAN_RE.sub(" ", text)
     return _MATH_RE.sub(" ", text)
-
-
-def _is_cjk(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x4E00 <= code <= 0x9FFF
-        or 0x3400 <= code <= 0x4DBF
-        or 0xF900 <= code <= 0xFAFF
-        or 0x20000 <= code <= 0x2FA1F
-    )
 
 
 def _is_kana(ch: str) -> bool:
@@ -694,11 +686,6 @@ def _front_matter_end(lines: Sequence[str]) -> int:
     return 0
 
 
-def _title_key(heading: str) -> str:
-    title = unicodedata.normalize("NFKC", heading[3:]).casefold()
-    return re.sub(r"[\W_]+", " ", title).strip()
-
-
 def _entry_arxiv_id(entry: Sequence[tuple[int, str]]) -> str | None:
     for _, raw in entry:
         match = _PDF_LINE_RE.match(raw)
@@ -782,7 +769,7 @@ def check_document(text: str) -> list[Defect]:
             defects.append(midway)
         if not any(raw.strip() for _, raw in entry[1:]):
             defects.append(Defect("empty", heading_line, _shorten(heading)))
-        key = _title_key(heading)
+        key = title_key(heading[3:])
         if key in seen_titles or (arxiv_id and arxiv_id in seen_ids):
             defects.append(Defect("duplicate_entry", heading_line, _shorten(heading)))
         seen_titles.setdefault(key, heading_line)

@@ -32,6 +32,8 @@ from ..errors import (
     RateLimitError,
     StreamInterruptedError,
 )
+from ..retry import format_seconds
+from ..text import redact
 from .base import EngineInfo, Notice, Piece, StageRequest, Usage, register
 
 if TYPE_CHECKING:
@@ -188,19 +190,6 @@ def finish_warning(reason: str | None) -> str | None:
         return None
     why = _FINISH_REASONS.get(reason, f"Gemini ended it early (reason: {reason})")
     return f"The answer stopped early because {why}; what arrived is shown."
-
-
-def redact(text: str, key: str | None) -> str:
-    """A provider message made safe to show or log: no key, one line, bounded length."""
-    if key:
-        text = text.replace(key, "***")
-    text = re.sub(r"AIza[0-9A-Za-z_\-]{20,}", "***", text)  # anything shaped like a Google key
-    text = " ".join(text.split())
-    return text[:200] + ("..." if len(text) > 200 else "")
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 
 def _enum_text(value: Any) -> str | None:
@@ -417,12 +406,12 @@ class GeminiBackend:
     def _waiting(self, kind: str, detail: Any, wait: float, attempt: int) -> str:
         of = f"attempt {attempt} of {self.settings.max_retries}"
         if kind == "rate_limit":
-            return f"Gemini rate limit reached; waiting {_seconds(wait)} s before retrying ({of})…"
+            return f"Gemini rate limit reached; waiting {format_seconds(wait)} s before retrying ({of})…"
         if kind == "server":
-            return f"Gemini is busy (HTTP {detail}); retrying in {_seconds(wait)} s ({of})…"
+            return f"Gemini is busy (HTTP {detail}); retrying in {format_seconds(wait)} s ({of})…"
         if kind == "unreachable":
-            return f"Could not reach Gemini; retrying in {_seconds(wait)} s ({of})…"
-        return f"The connection to Gemini dropped; retrying in {_seconds(wait)} s ({of})…"
+            return f"Could not reach Gemini; retrying in {format_seconds(wait)} s ({of})…"
+        return f"The connection to Gemini dropped; retrying in {format_seconds(wait)} s ({of})…"
 
     def _gave_up(self, failure: tuple[str, Any], retries: int) -> BackendError:
         kind, detail = failure

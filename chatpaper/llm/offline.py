@@ -20,8 +20,10 @@ from dataclasses import dataclass
 
 from ..config import Settings
 from ..errors import BackendError
-from ..i18n import LANGUAGES, Language, get_language, page_ref
+from ..i18n import Language, get_language, page_ref
 from ..paper import Paper
+from ..text import CAPTION_LINE_RE, HAN_RE
+from ..text import one_line as normalize_space
 from .base import EngineInfo, Piece, StageRequest, register
 
 MIN_CHARS, MAX_CHARS, MIN_CJK_CHARS = 40, 400, 15
@@ -51,13 +53,7 @@ def resolve_language(value: str | Language | None) -> Language:
 
     get_language() knows codes and aliases; the request carries the language's *name*.
     """
-    if isinstance(value, Language):
-        return value
-    wanted = (value or "").strip().lower()
-    for language in LANGUAGES.values():
-        if wanted == language.name.lower():
-            return language
-    return get_language(value)
+    return value if isinstance(value, Language) else get_language(value)
 
 
 def _phrase(lang: Language, key: str) -> str:
@@ -75,10 +71,6 @@ class Sentence:
     section: int  # index into paper.sections; -1 before the first heading or when none known
     heading: str  # the heading it stands under ("" before the first one)
     order: int  # position in the paper
-
-
-def normalize_space(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -138,11 +130,7 @@ def split_sentences(block: str) -> list[tuple[int, int]]:
     return spans
 
 
-_CAPTION = re.compile(
-    r"^(?:(?:Figure|Fig\.|Table|Tab\.|Algorithm|Listing|Scheme|Chart|Supplementary)\s*[A-Z]?\d"
-    r"|\([A-Z](?:\s?[,–-]\s?[A-Z])*\)\s)",  # or a figure panel label: "(A) ", "(D, E) "
-    re.IGNORECASE,
-)
+_CAPTION = CAPTION_LINE_RE
 _URL_OR_EMAIL = re.compile(r"https?://|www\.|\b[\w.+-]+@[\w-]+\.[\w.]+")
 _JUNK = re.compile(
     r"[\ufffd\ue000-\uf8ff]"  # unmapped glyphs, private-use characters
@@ -155,7 +143,6 @@ _JUNK_TEXT = ("(cid:", "arXiv:", "doi:", "In Proceedings", "preprint", "pp. ", "
 _CODE_IMPORT = re.compile(r"\bfrom \w+ import\b")
 _BROKEN_HYPHEN = re.compile(r"\b[a-z]{2,}- (?!and\b|or\b|to\b)[a-z]{2,}")
 _MARKDOWN = re.compile(r"[*_`<>|\\]|\$\$")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _WORDY = re.compile(r"(?<!\S)[A-Za-z][a-z'’-]*[a-z][,.;:!?)\"”’]*(?!\S)")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}[a-z]?\b")
 _PERCENT_START = re.compile(r"\d+(?:[.,]\d+)?\s?%")
@@ -178,7 +165,7 @@ def trim_sentence(text: str) -> int:
 
 def is_quotable(text: str) -> bool:
     """A whole, readable prose sentence (not a caption, equation, reference or fragment)."""
-    cjk = len(_CJK.findall(text))
+    cjk = len(HAN_RE.findall(text))
     if len(text) > MAX_CHARS or len(text) < (MIN_CJK_CHARS if cjk > 5 else MIN_CHARS):
         return False
     if not cjk:
@@ -222,7 +209,7 @@ def _is_break_line(line: str) -> bool:
     if not chars:
         return True
     letters = sum(map(str.isalpha, chars))
-    if letters < 0.5 * len(chars) and not _CJK.search(line):
+    if letters < 0.5 * len(chars) and not HAN_RE.search(line):
         return True
     if _HEADING_WORDS.match(line) or _FOOTNOTE_LINE.match(line):
         return True
