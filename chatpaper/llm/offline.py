@@ -22,6 +22,7 @@ from ..config import Settings
 from ..errors import BackendError
 from ..i18n import Language, get_language, page_ref
 from ..paper import Paper
+from ..sections import role_for_title
 from ..text import CAPTION_LINE_RE, HAN_RE
 from ..text import one_line as normalize_space
 from .base import EngineInfo, Piece, StageRequest, register
@@ -287,25 +288,7 @@ def _locate_sections(paper: Paper, pages: list[_PageText]) -> list[_Anchor]:
     return anchors
 
 
-_ROLE_WORDS = (  # for papers whose sections were not found: the canonical headings only
-    ("abstract", "abstract"),
-    ("introduction", "introduction"),
-    ("related work", "related_work"),
-    ("background", "related_work"),
-    ("method", "method"),
-    ("approach", "method"),
-    ("experiment", "experiments"),
-    ("evaluation", "experiments"),
-    ("result", "results"),
-    ("discussion", "discussion"),
-    ("limitation", "discussion"),
-    ("future work", "discussion"),
-    ("conclusion", "conclusion"),
-    ("reference", "references"),
-    ("bibliography", "references"),
-    ("acknowledg", "other"),
-    ("append", "appendix"),
-)
+_HEADING_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*|[IVX]+|[A-Z])(?=[.\s])\.?\s*")
 
 
 def _spot_headings(pages: list[_PageText]) -> list[_Anchor]:
@@ -316,8 +299,7 @@ def _spot_headings(pages: list[_PageText]) -> list[_Anchor]:
         for at, line in page.lines:
             if not _HEADING_WORDS.match(line) or line.lower().startswith(("keywords", "index")):
                 continue
-            low = line.lower()
-            role = next((r for word, r in _ROLE_WORDS if word in low), "other")
+            role = role_for_title(_HEADING_NUMBER.sub("", line)) or "other"  # as sections.py
             anchors.append(_Anchor(number, at + len(line), at, -1, role, line))
     return anchors
 
