@@ -40,19 +40,12 @@ def inspect_report(paper, figure_count: int) -> dict:
     }
 
 
-def _figures(paper, settings: Settings) -> list:
-    if not paper.pdf_bytes or settings.max_figures <= 0:
-        return []
-    from .figures import extract_figures
-
-    return extract_figures(paper.pdf_bytes, max_figures=settings.max_figures)
-
-
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
+    from .document import figures_of
     from .reader import read_source
 
     paper = read_source(args.source, settings=settings, on_status=_status)
-    figures = 0 if args.no_figures else len(_figures(paper, settings))
+    figures = 0 if args.no_figures else len(figures_of(paper, settings))
     report = inspect_report(paper, figures)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -142,10 +135,10 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     flush_in_order()
 
     if args.out:
-        from .export import write_summary
+        from .document import figures_of
 
-        figures = [] if args.no_figures else _figures(paper, settings)
-        files = write_summary(job.markdown(), Path(args.out), figures, lang)
+        figures = [] if args.no_figures else figures_of(paper, settings)
+        files = job.document(figures).write(Path(args.out))
         _status(f"Saved {args.out}" + (f" and {len(files) - 1} figures" if figures else ""))
     if job.state.errors:
         for stage, message in job.state.errors.items():

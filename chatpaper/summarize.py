@@ -11,9 +11,10 @@ from collections.abc import Iterator, Sequence
 
 from .cache import ResultsCache, cache_key
 from .config import Settings
+from .document import SummaryDocument, build_document, stage_panels
 from .i18n import Language, get_language
 from .llm.base import Backend
-from .paper import Paper
+from .paper import Figure, Paper
 from .pipeline import STAGES, Event, SummaryState, run_pipeline
 from .prompts import prompt_version
 from .render import render_document, render_header
@@ -100,3 +101,17 @@ class SummaryJob:
 
     def markdown(self) -> str:
         return render_document(self.paper, self.state, self.lang, engine_note=self.engine_note)
+
+    def panels(self) -> dict[str, str]:
+        """Each stage's panel so far (numbered heading, text, warnings, error)."""
+        return stage_panels(self.state, self.lang, self.stages)
+
+    def stages_where(self, done: bool) -> list[str]:
+        """The stages begun so far that are (``done=True``) or are not yet finished."""
+        return [name for name, result in self.state.stages.items() if result.done == done]
+
+    def document(self, figures: Sequence[Figure] = ()) -> SummaryDocument:
+        """The finished summary with its figures: what the download and ``--out`` write."""
+        return build_document(
+            self.paper, self.state, self.lang, engine_note=self.engine_note, figures=figures
+        )

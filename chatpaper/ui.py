@@ -28,16 +28,13 @@ import gradio as gr
 from . import digest as digest_mod
 from .cache import ResultsCache
 from .config import Settings
+from .document import figures_of
 from .errors import ChatPaperError, InvalidSourceError
-from .export import write_summary, zip_files
-from .i18n import Language, get_language
+from .i18n import get_language
 from .llm.base import available_engines, create_backend, default_engine, engines
 from .paper import Figure, Paper
-from .pipeline import STAGES
 from .prompts import load_prompts
 from .reader import read_arxiv, read_pdf_file
-from .render import render_stage
-from .stages import numbered_stages
 from .summarize import SummaryJob
 
 log = logging.getLogger(__name__)
@@ -77,20 +74,6 @@ def _read_paper(arxiv_text: str | None, pdf_path: str | None, settings: Settings
     raise ChatPaperError("Paste an arXiv link or ID (such as 2402.00864) or upload a PDF first.")
 
 
-def _extract_figures(paper: Paper, settings: Settings) -> list[Figure]:
-    if not paper.pdf_bytes or settings.max_figures <= 0:
-        return []
-    try:
-        from .figures import extract_figures
-    except ImportError:
-        return []
-    try:
-        return extract_figures(paper.pdf_bytes, max_figures=settings.max_figures)
-    except Exception:  # figures are a bonus: never fail the summary for them
-        log.warning("figure extraction failed", exc_info=True)
-        return []
-
-
 def _gallery(figures: list[Figure], folder: Path) -> list[tuple[str, str]]:
     from .figures import save_figures
 
@@ -100,16 +83,6 @@ def _gallery(figures: list[Figure], folder: Path) -> list[tuple[str, str]]:
         caption = figure.caption or ""
         items.append((str(path), f"p. {figure.page}: {caption}".strip(": ")))
     return items
-
-
-def _write_download(
-    markdown: str, folder: Path, stem: str, figures: list[Figure], lang: Language
-) -> str:
-    """The .md file, or a .zip with the .md and its figures when there are any."""
-    files = write_summary(markdown, folder / f"{stem}.md", figures, lang)
-    if len(files) == 1:
-        return str(files[0])
-    return str(zip_files(files, folder / f"{stem}.zip", folder))
 
 
 def _stem(paper: Paper) -> str:
@@ -171,16 +144,13 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
         folder = Path(tempfile.mkdtemp(prefix="chatpaper-"))
         try:  # Gradio copies what we yield into its own cache: our folder is scratch
             figures_future: Future[list[Figure]] = _figure_pool.submit(
-                _extract_figures, paper, settings
+                figures_of, paper, settings
             )
             figures: list[Figure] = []
 
             def panels() -> None:
                 nonlocal tldr, overview, methods, conclusion
-                values = {s: render_stage(job.state.stages.get(s), lang) for s in STAGES}
-                for record in numbered_stages():  # numbering as in the download
-                    if values[record.name]:
-                        values[record.name] = f"### {record.heading(lang)}\n\n{values[record.name]}"
+                values = job.panels()
                 tldr, overview = values["tldr"], values["overview"]
                 methods, conclusion = values["methods"], values["conclusion"]
 
@@ -204,11 +174,9 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
                 if event.kind == "status":
                     status = event.text
                 elif event.kind == "stage_start":
-                    running = [s for s, r in job.state.stages.items() if not r.done]
-                    status = "Writing: " + ", ".join(running) + "…"
+                    status = "Writing: " + ", ".join(job.stages_where(done=False)) + "…"
                 elif event.kind == "stage_done":
-                    done = [s for s, r in job.state.stages.items() if r.done]
-                    status = f"Done: {', '.join(done)}."
+                    status = f"Done: {', '.join(job.stages_where(done=True))}."
                 elif event.kind == "warning" and event.text not in warned:
                     warned.add(event.text)
                     gr.Warning(event.text)
@@ -225,8 +193,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
             with contextlib.suppress(Exception):
                 figures_future.result(timeout=60)
             take_figures()
-            markdown = job.markdown()
-            download = _write_download(markdown, folder, _stem(paper), figures, lang)
+            download = str(job.document(figures).download(folder, _stem(paper)))
             elapsed = time.monotonic() - started
             errors = job.state.errors
             source = " (from the results cache)" if job.from_cache else ""
