@@ -1,7 +1,8 @@
 """From what the user gave (a PDF path, PDF bytes or any arXiv form) to a Paper.
 
-I/O lives here: reading files, calling the arXiv client. Parsing is in pdf.py, sections.py
-and arxiv.py. Every failure is a ChatPaperError with one sentence the user can act on.
+I/O lives here: reading files, calling the arXiv client. Parsing is in pdf/ (which reads a PDF
+once, in a bounded worker, sections included), sections.py and arxiv.py. Every failure is a
+ChatPaperError with one sentence the user can act on.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from . import pdf, sections
+from . import pdf
 from .arxiv import ArxivClient, parse_arxiv_id
 from .config import Settings
 from .errors import InvalidSourceError, PdfError, PdfTooLargeError
@@ -37,17 +38,13 @@ def read_pdf_bytes(
             f"This PDF is {len(data) / 1e6:.0f} MB, over the {settings.max_pdf_bytes / 1e6:.0f} MB "
             "limit; upload a smaller file or raise CHATPAPER_MAX_PDF_MB."
         )
-    raw_pages = pdf.extract_pages(data, max_pages=settings.max_pages, timeout=settings.pdf_timeout)
-    on_status(f"Read {len(raw_pages)} pages.")
-    cleaned = pdf.clean_pages(raw_pages)
-    pages = [Page(number=i + 1, text=text) for i, text in enumerate(cleaned)]
-    found_sections = sections.find_sections(cleaned)
+    document = pdf.read_document(data, max_pages=settings.max_pages, timeout=settings.pdf_timeout)
+    on_status(f"Read {len(document.pages)} pages.")
+    pages = [Page(number=i + 1, text=text) for i, text in enumerate(document.pages)]
     if meta is None:
-        title, authors = pdf.read_title_authors(data, cleaned[0] if cleaned else "")
-        meta = PaperMeta(title=title, authors=authors)
-        found = pdf.find_arxiv_id(" ".join(cleaned[:2]))
-        if found:
-            meta.arxiv_id, meta.version = found
+        meta = PaperMeta(title=document.title, authors=document.authors)
+        if document.arxiv_stamp:
+            meta.arxiv_id, meta.version = document.arxiv_stamp
     fingerprint = (
         f"arxiv:{meta.arxiv_id}{meta.version or ''}"
         if meta.arxiv_id and source.startswith("arxiv:")
@@ -57,7 +54,7 @@ def read_pdf_bytes(
         source=source,
         meta=meta,
         pages=pages,
-        sections=found_sections,
+        sections=document.sections,
         fingerprint=fingerprint,
         pdf_bytes=data,
     )
