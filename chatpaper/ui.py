@@ -160,7 +160,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
 
         started = time.monotonic()
         header = job.header()
-        status = f"Read {len(paper.pages)} pages. " + " ".join(notes[-1:])
+        status = notes[-1] if notes else f"Read {len(paper.pages)} pages."
         yield outputs()
 
         folder = Path(tempfile.mkdtemp(prefix="chatpaper-"))
