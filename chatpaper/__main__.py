@@ -100,7 +100,9 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     out.flush()
 
     # Stages run concurrently; the terminal shows them in document order, streaming the
-    # current one live and printing the later ones as soon as their turn comes.
+    # current one live and printing the later ones as soon as their turn comes. A file or a
+    # pipe gets each part only once its guard has passed: a replaced answer never lands in it.
+    live = out.isatty()
     order = list(job.stages)
     current = 0
     streamed: dict[str, str] = {}  # text of each stage already written
@@ -110,7 +112,7 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
         while current < len(order):
             stage = order[current]
             result = job.state.stages.get(stage)
-            if result is None:
+            if result is None or (not live and not result.done):
                 return
             if stage not in streamed:
                 if stage in STAGE_HEADINGS:
