@@ -43,7 +43,9 @@ class Settings:
     arxiv_pdf_url: str = DEFAULT_ARXIV_PDF_URL
     arxiv_min_interval: float = 3.0  # seconds between two arXiv requests, process-wide
     arxiv_retries: int = 3
-    http_timeout: float = 30.0
+    http_timeout: float = 30.0  # seconds without a byte before a request gives up (read)
+    arxiv_connect_timeout: float = 10.0  # seconds to connect to arXiv
+    arxiv_deadline: float = 120.0  # seconds for one arXiv fetch in all (retries included)
     user_agent: str = "chatpaper/0.1 (+https://github.com/chatpaper/chatpaper)"
 
     max_pdf_bytes: int = 50 * 1024 * 1024
@@ -74,6 +76,8 @@ class Settings:
             arxiv_pdf_url=env.get("CHATPAPER_ARXIV_PDF_URL", DEFAULT_ARXIV_PDF_URL),
             arxiv_min_interval=_env_float("CHATPAPER_ARXIV_INTERVAL", 3.0),
             http_timeout=_env_float("CHATPAPER_HTTP_TIMEOUT", 30.0),
+            arxiv_connect_timeout=_env_float("CHATPAPER_ARXIV_CONNECT_TIMEOUT", 10.0),
+            arxiv_deadline=_env_float("CHATPAPER_ARXIV_DEADLINE", 120.0),
             max_pdf_bytes=int(_env_float("CHATPAPER_MAX_PDF_MB", 50) * 1024 * 1024),
             max_pages=_env_int("CHATPAPER_MAX_PAGES", 300),
             pdf_timeout=_env_float("CHATPAPER_PDF_TIMEOUT", 120.0),

@@ -90,7 +90,7 @@ def read_arxiv(
     on_status: StatusHook = _noop,
 ) -> Paper:
     arxiv_id, version = parse_arxiv_id(text)
-    client = client or ArxivClient(settings)
+    client = client or ArxivClient(settings, on_status=on_status)
     on_status(f"Fetching arXiv:{arxiv_id}{version or ''} metadata from arXiv…")
     meta = client.fetch_metadata(arxiv_id, version)
     on_status(f"Downloading the PDF of arXiv:{arxiv_id}{meta.version or version or ''}…")

@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -56,6 +57,8 @@ paper's own sentences, with page numbers. Your API key is used for your request 
 """
 
 _figure_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="figures")
+# Reading a paper (download, PDF worker) runs beside the handler so its status streams.
+_reader_pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="reader")
 
 
 def _engine_choices(settings: Settings) -> list[tuple[str, str]]:
@@ -143,8 +146,18 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
         def on_status(message: str) -> None:
             notes.append(message)
 
+        reading = _reader_pool.submit(_read_paper, arxiv_text, pdf_file, settings, on_status)
+        shown = 0
+        while True:  # show the reader's progress ("Downloading the PDF, 1.2 of 3.4 MB…")
+            wait_for([reading], timeout=0.25)
+            if len(notes) > shown:
+                shown = len(notes)
+                status = notes[-1]
+                yield outputs()
+            if reading.done():
+                break
         try:
-            paper = _read_paper(arxiv_text, pdf_file, settings, on_status)
+            paper = reading.result()
             job = SummaryJob(
                 paper,
                 settings=settings,
