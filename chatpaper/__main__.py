@@ -157,7 +157,7 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     if job.state.errors:
         for stage, message in job.state.errors.items():
             print(f"chatpaper: the {stage} part failed: {message}", file=sys.stderr)
-        return 3
+        return 1 if len(job.state.errors) >= len(job.stages) else 3  # 3: some parts failed
     return 0
 
 

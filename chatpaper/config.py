@@ -58,6 +58,8 @@ class Settings:
     stage_concurrency: int = 4
     max_retries: int = 3  # rate-limit / server-error retries per model call
     max_retry_wait: float = 90.0  # never wait longer than this for one retry
+    first_token_timeout: float = 45.0  # seconds a model may take before its first text
+    stage_deadline: float = 240.0  # seconds for one stage's answer, retries and waits included
 
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
@@ -87,6 +89,8 @@ class Settings:
             stage_concurrency=_env_int("CHATPAPER_STAGE_CONCURRENCY", 4),
             max_retries=_env_int("CHATPAPER_MAX_RETRIES", 3),
             max_retry_wait=_env_float("CHATPAPER_MAX_RETRY_WAIT", 90.0),
+            first_token_timeout=_env_float("CHATPAPER_FIRST_TOKEN_TIMEOUT", 45.0),
+            stage_deadline=_env_float("CHATPAPER_STAGE_DEADLINE", 240.0),
             openai_base_url=env.get("OPENAI_BASE_URL") or None,
             openai_model=env.get("CHATPAPER_OPENAI_MODEL", "gpt-4o-mini"),
             openai_context_tokens=_env_int("CHATPAPER_OPENAI_CONTEXT_TOKENS", 128_000),
