@@ -158,6 +158,13 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
         for stage, message in job.state.errors.items():
             print(f"chatpaper: the {stage} part failed: {message}", file=sys.stderr)
         return 1 if len(job.state.errors) >= len(job.stages) else 3  # 3: some parts failed
+    if not any(result.text.strip() for result in job.state.stages.values()):
+        print(
+            "chatpaper: every part of the summary came back empty; try again, or choose another "
+            "engine or model.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -193,6 +193,28 @@ def _match_id(text: str) -> tuple[str | None, str | None, str | None]:
     return None, None, None
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_QUOTES = "\"'“”‘’«»<>`"
+
+
+def clean_paste(text: str | None) -> str:
+    """What a visitor pasted, without what they cannot see or did not mean: zero-width
+    characters, wrapping quotes or angle brackets, trailing ``.``/``)``/``]`` from a sentence."""
+    cleaned = (text or "").translate(_INVISIBLE).strip()
+    previous = None
+    while cleaned != previous:
+        previous = cleaned
+        cleaned = cleaned.strip().strip(_QUOTES).rstrip(".,;:!?").rstrip("/")
+        for opening, closing in ("()", "[]", "{}"):  # only a bracket the text does not open
+            if cleaned.startswith(opening) and cleaned.endswith(closing):
+                cleaned = cleaned[1:-1]
+            if cleaned.endswith(closing) and cleaned.count(opening) < cleaned.count(closing):
+                cleaned = cleaned[:-1]
+            if cleaned.startswith(opening) and cleaned.count(opening) > cleaned.count(closing):
+                cleaned = cleaned[1:]
+    return cleaned.strip()
+
+
 def parse_arxiv_id(text: str) -> tuple[str, str | None]:
     """The arXiv ID (without version) and version ("v2" or None) in whatever the user pasted.
 
@@ -201,7 +223,7 @@ def parse_arxiv_id(text: str) -> tuple[str, str | None]:
     the 10.48550 DOI. Old IDs come back without their subject class (``math/0309136``).
     Raises ``InvalidSourceError`` with a sentence showing an accepted form otherwise.
     """
-    cleaned = (text or "").strip().rstrip("/").strip()
+    cleaned = clean_paste(text)
     if not cleaned:
         raise InvalidSourceError(f"No arXiv ID or link was given; paste something like {EXAMPLE}.")
     arxiv_id, version, problem = _match_id(cleaned)

@@ -507,7 +507,7 @@ class GeminiBackend:
             )
         if kind == "unreachable":
             return BackendError(
-                f"Could not reach Gemini ({detail}); check the network or GOOGLE_GEMINI_BASE_URL."
+                f"Could not reach Gemini ({detail}); check the network and try again in a minute."
             )
         if kind == "no_first_token":
             tries = "once" if retries == 0 else f"{retries + 1} times"
