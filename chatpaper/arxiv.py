@@ -628,9 +628,8 @@ class ArxivClient:
                     f"in {delay:.1f} s…"
                 )
 
-    @staticmethod
-    def _read_feed(response: requests.Response, deadline: float) -> bytes:
-        body = response.content
+    def _read_feed(self, response: requests.Response, deadline: float) -> bytes:
+        body = b"".join(self._body_chunks(response, "arXiv's answer", deadline, None, quiet=True))
         if response.status_code == 200:
             return body
         if response.status_code == 400:
@@ -664,7 +663,7 @@ class ArxivClient:
         total = int(declared) if declared.isdigit() else None
         body = bytearray()
         checked = False
-        for chunk in self._body_chunks(response, label, deadline, total):
+        for chunk in self._body_chunks(response, f"The PDF of arXiv:{label}", deadline, total):
             body += chunk
             if len(body) > limit:
                 raise too_large
@@ -679,9 +678,11 @@ class ArxivClient:
     def _body_chunks(
         self,
         response: requests.Response,
-        label: str,
+        what: str,
         deadline: float,
         total: int | None,
+        *,
+        quiet: bool = False,
     ) -> Iterator[bytes]:
         """The body as it arrives, with progress in the status, within the fetch's deadline.
 
@@ -697,7 +698,7 @@ class ArxivClient:
             if time.monotonic() > deadline:
                 arrived = _amount(received, total)
                 raise ArxivUnavailableError(
-                    f"The PDF of arXiv:{label} did not finish downloading within "
+                    f"{what} did not finish downloading within "
                     f"{self.settings.arxiv_deadline:g} s (only {arrived} arrived); "
                     "try again later or upload the PDF."
                 )
@@ -714,7 +715,7 @@ class ArxivClient:
             received += len(chunk)
             yield chunk
             now = time.monotonic()
-            if now - last_report >= 0.5:
+            if now - last_report >= 0.5 and not quiet:
                 last_report = now
                 self._status(f"Downloading the PDF, {_amount(received, total)}…")
 

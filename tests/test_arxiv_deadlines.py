@@ -75,3 +75,13 @@ def test_the_app_shows_download_progress(arxiv, tmp_path):
         demo.close()
     assert any(s.startswith("Downloading the PDF, ") and " of " in s for s in statuses), statuses
     assert "Finished" in statuses[-1]
+
+
+def test_a_metadata_request_keeps_to_the_overall_deadline(arxiv):
+    arxiv.delay_next(3.0)  # slower than the deadline, faster than the read timeout
+    client = ArxivClient(arxiv.settings(arxiv_deadline=1.0, http_timeout=5.0, arxiv_retries=2))
+    started = time.monotonic()
+    with pytest.raises(ArxivUnavailableError) as err:
+        client.fetch_metadata("2403.00001")
+    assert time.monotonic() - started < 2.5
+    assert "could not be reached" in str(err.value)
