@@ -1,7 +1,7 @@
 """Time of our whole reading path against bare pypdf, on the 79-page survey.
 
-Ours: ``extract_pages`` (pypdf in a warm, bounded worker process) + ``clean_pages`` +
-``find_sections`` + ``read_title_authors``. Baseline: open the PDF with pypdf in this process and
+Ours: ``read_pdf`` (pypdf in a warm, bounded worker process) + ``clean_pages`` +
+``find_sections`` + ``title_and_authors`` (``read_document`` runs all of them in the worker). Baseline: open the PDF with pypdf in this process and
 ``extract_text()`` every page. Both run in the same process, alternating, a few times; the
 medians and their ratio are printed (1.00 means no cost beyond pypdf itself). Also prints the
 fixed cost of the worker round trip on a one-page PDF and the first (cold) call.
@@ -24,6 +24,8 @@ from _common import REPO, SHARED_PAPERS
 from pypdf import PdfReader
 
 from chatpaper import pdf
+from chatpaper.pdf.pypdf_reader import extract_text
+from chatpaper.pdf.titles import title_and_authors
 from chatpaper.sections import find_sections
 from tests.fakes.pdfgen import make_pdf
 
@@ -34,11 +36,8 @@ def bare_pypdf(data: bytes) -> int:
 
 
 def our_path(data: bytes) -> tuple[int, int, str]:
-    raw = pdf.extract_pages(data, max_pages=1000, timeout=300)
-    pages = pdf.clean_pages(raw)
-    sections = find_sections(pages)
-    title, _authors = pdf.read_title_authors(data, pages[0] if pages else "")
-    return len(pages), len(sections), title
+    document = pdf.read_document(data, max_pages=1000, timeout=300)
+    return len(document.pages), len(document.sections), document.title
 
 
 def timed(fn, *args, **kwargs) -> tuple[float, object]:
@@ -62,10 +61,10 @@ def main() -> None:
     ours, bare, steps = [], [], {"extract": [], "clean": [], "sections": [], "title": []}
     for _ in range(args.repeat):
         t_bare, _ = timed(bare_pypdf, data)
-        t_extract, raw = timed(pdf.extract_pages, data, max_pages=1000, timeout=300)
-        t_clean, pages = timed(pdf.clean_pages, raw)
+        t_extract, raw = timed(pdf.read_pdf, data, max_pages=1000, timeout=300)
+        t_clean, pages = timed(pdf.clean_pages, raw.pages)
         t_sections, _ = timed(find_sections, pages)
-        t_title, _ = timed(pdf.read_title_authors, data, pages[0])
+        t_title, _ = timed(title_and_authors, raw, pages[0])
         bare.append(t_bare)
         ours.append(t_extract + t_clean + t_sections + t_title)
         for key, value in zip(steps, (t_extract, t_clean, t_sections, t_title), strict=True):
@@ -75,7 +74,7 @@ def main() -> None:
     round_trip = statistics.median(
         timed(pdf.extract_pages, tiny, max_pages=5, timeout=30)[0] for _ in range(10)
     )
-    in_process = statistics.median(timed(pdf._read_in_process, tiny, 5)[0] for _ in range(10))
+    in_process = statistics.median(timed(extract_text, tiny, 5)[0] for _ in range(10))
 
     ours_median, bare_median = statistics.median(ours), statistics.median(bare)
     print(f"{path.name}: {n_pages} pages, {n_sections} sections, title {title!r}")

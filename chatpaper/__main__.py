@@ -88,7 +88,9 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     out.flush()
 
     # Stages run concurrently; the terminal shows them in document order, streaming the
-    # current one live and printing the later ones as soon as their turn comes.
+    # current one live and printing the later ones as soon as their turn comes. A file or a
+    # pipe gets each part only once its guard has passed: a replaced answer never lands in it.
+    live = out.isatty()
     order = list(job.stages)
     current = 0
     streamed: dict[str, str] = {}  # text of each stage already written
@@ -98,7 +100,7 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
         while current < len(order):
             stage = order[current]
             result = job.state.stages.get(stage)
-            if result is None:
+            if result is None or (not live and not result.done):
                 return
             if stage not in streamed:
                 record = stage_record(stage)
@@ -143,7 +145,14 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     if job.state.errors:
         for stage, message in job.state.errors.items():
             print(f"chatpaper: the {stage} part failed: {message}", file=sys.stderr)
-        return 3
+        return 1 if len(job.state.errors) >= len(job.stages) else 3  # 3: some parts failed
+    if not any(result.text.strip() for result in job.state.stages.values()):
+        print(
+            "chatpaper: every part of the summary came back empty; try again, or choose another "
+            "engine or model.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

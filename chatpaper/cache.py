@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 from .pipeline import SummaryState
+
+log = logging.getLogger(__name__)
 
 
 def paper_fingerprint(
@@ -43,10 +47,29 @@ def cache_key(
 
 
 class ResultsCache:
-    """One JSON file per key under ``folder``; writes are atomic, reads tolerate damage."""
+    """One JSON file per key under ``folder``; writes are atomic, reads tolerate damage.
+
+    Best-effort: a folder that cannot be read or written (read-only, missing under a read-only
+    parent, a file in its place) is logged once and the summary is delivered as if there were
+    no cache. A cache must never turn a good summary into a failure.
+    """
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
+        self._warned = False
+        self._warn_lock = threading.Lock()
+
+    def _warn_once(self, action: str, err: OSError) -> None:
+        with self._warn_lock:
+            if self._warned:
+                return
+            self._warned = True
+        log.warning(
+            "results cache %s cannot be %s (%s); summaries are not cached",
+            self.folder,
+            action,
+            err.strerror or type(err).__name__,
+        )
 
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}.json"
@@ -54,7 +77,12 @@ class ResultsCache:
     def get(self, key: str) -> SummaryState | None:
         try:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            self._warn_once("read", err)
+            return None
+        except ValueError:
             return None
         stages = data.get("stages")
         if not isinstance(stages, dict):
@@ -65,12 +93,17 @@ class ResultsCache:
         """Store a finished summary; stages that failed are not cached (they should be retried)."""
         if state.errors or not state.complete:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
         payload = {"stages": state.to_dict(), **extra}
-        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        except OSError as err:
+            self._warn_once("written", err)
+            return
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(payload, handle, ensure_ascii=False)
             os.replace(tmp, self._path(key))
-        except OSError:
+        except OSError as err:
             Path(tmp).unlink(missing_ok=True)
+            self._warn_once("written", err)

@@ -19,6 +19,8 @@ from pypdf import PdfReader, PdfWriter
 
 from chatpaper import pdf
 from chatpaper.errors import EncryptedPdfError, NoTextError, PdfError, PdfTooLargeError
+from chatpaper.pdf.pypdf_reader import extract_text
+from chatpaper.pdf.worker import WorkerPool
 from tests.fakes.pdfgen import make_pdf
 
 BODY = (
@@ -144,9 +146,9 @@ def test_a_pdf_that_takes_too_long_is_stopped_and_the_reader_recovers():
 def test_workers_run_under_a_memory_cap():
     """pypdf caps decompressed streams itself (75 MB); the worker's address-space limit is
     the backstop for everything else, so check it is really in force in the child."""
-    pool = pdf._WorkerPool(max_workers=1, max_idle=1, memory_mb=512)
+    pool = WorkerPool(max_workers=1, max_idle=1, memory_mb=512)
     try:
-        assert pool.run(make_pdf([BODY]), 5, 30)[0] == "ok"
+        assert pool.run((extract_text, (make_pdf([BODY]), 5), {}), 30)[0] == "ok"
         [worker] = pool._idle
         limits = Path(f"/proc/{worker.process.pid}/limits").read_text()
     finally:

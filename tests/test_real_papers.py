@@ -12,7 +12,7 @@ import unicodedata
 import pytest
 
 from chatpaper import pdf
-from chatpaper.sections import find_sections, heading_matches
+from chatpaper.sections import heading_matches
 from tests.conftest import paper_labels, shared_papers_or_skip
 
 pytestmark = pytest.mark.papers
@@ -50,14 +50,13 @@ def read_paper(label: dict) -> dict:
     if name not in _READ:
         folder = shared_papers_or_skip()
         data = (folder / name).read_bytes()
-        pages = pdf.clean_pages(pdf.extract_pages(data, max_pages=300, timeout=120))
-        title, authors = pdf.read_title_authors(data, pages[0])
+        document = pdf.read_document(data, max_pages=300, timeout=120)  # what the app does
         _READ[name] = {
-            "pages": pages,
-            "sections": find_sections(pages),
-            "title": title,
-            "authors": authors,
-            "arxiv": pdf.find_arxiv_id(" ".join(pages[:2])),
+            "pages": document.pages,
+            "sections": document.sections,
+            "title": document.title,
+            "authors": document.authors,
+            "arxiv": document.arxiv_stamp,
         }
     return _READ[name]
 
