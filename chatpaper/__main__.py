@@ -10,7 +10,6 @@ import argparse
 import json
 import logging
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from .config import Settings
@@ -80,6 +79,7 @@ STAGE_HEADINGS = {
 
 def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     from .cache import ResultsCache
+    from .ordered_output import DocumentOrderWriter
     from .reader import read_source
     from .render import render_stage
     from .summarize import SummaryJob
@@ -101,50 +101,19 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
 
     # Stages run concurrently; the terminal shows them in document order, streaming the
     # current one live and printing the later ones as soon as their turn comes.
-    order = list(job.stages)
-    current = 0
-    streamed: dict[str, str] = {}  # text of each stage already written
-
-    def flush_in_order() -> None:
-        nonlocal current
-        while current < len(order):
-            stage = order[current]
-            result = job.state.stages.get(stage)
-            if result is None:
-                return
-            if stage not in streamed:
-                if stage in STAGE_HEADINGS:
-                    number, key = STAGE_HEADINGS[stage]
-                    out.write(f"\n## {number}. {lang.labels[key]}\n")
-                out.write("\n")
-                streamed[stage] = ""
-            already = streamed[stage]
-            if not result.done:
-                if result.text.startswith(already):
-                    out.write(result.text[len(already) :])
-                    streamed[stage] = result.text
-                out.flush()
-                return
-            final = result.text.strip()
-            if already and final.startswith(already.strip()):
-                out.write(final[len(already.strip()) :])
-            elif already:
-                out.write("\n\n" + final)
-            else:
-                out.write(final)
-            extra = render_stage(replace(result, text=""), lang)
-            out.write(("\n\n" + extra if extra else "") + "\n")
-            out.flush()
-            current += 1
-
+    headings = {
+        stage: f"## {number}. {lang.labels[key]}" for stage, (number, key) in STAGE_HEADINGS.items()
+    }
+    writer = DocumentOrderWriter(
+        out, job.stages, lang, headings=headings, render_extra=render_stage
+    )
     for event in job.events():
         if event.kind == "status":
             _status(event.text)
-        elif event.kind == "stage_restart" and streamed.get(event.stage or ""):
-            out.write("\n\n> (asked again: the first answer was not clean)\n\n")
-            streamed[event.stage] = ""
-        flush_in_order()
-    flush_in_order()
+        elif event.kind == "stage_restart":
+            writer.restart(event.stage)
+        writer.update(job.state)
+    writer.update(job.state)
 
     if args.out:
         from .export import write_summary
