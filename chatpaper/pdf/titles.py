@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .cleanup import strip_line_numbers
 from .record import PdfText
 
 __all__ = ["title_and_authors"]
@@ -39,7 +40,8 @@ _SKIP_LINE = re.compile(
     r"^(?:january|february|march|april|may|june|july|august|september|october|november|"
     r"december)\b.*\d{4}|^\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{4}|"
     r"^page \d+|^\d+$|^research article$|^original article$|^review article$|^article$|"
-    r"^letter$|^perspective$|^communication$|^open access$|^technical report$)",
+    r"^letter$|^perspective$|^communication$|^open access$|^technical report$|"
+    r"^running (?:title|head)\b|^key words\b)",
     re.I,
 )
 _STOP_LINE = re.compile(
@@ -357,6 +359,9 @@ def title_and_authors(info: PdfText | None, first_page_text: str) -> tuple[str, 
     sized: list[tuple[float, str]] = []
     if info is not None and info.title_lines:
         sized = [(size, _bounded(line)) for size, line in info.title_lines if line.strip()]
+        # A line-numbered manuscript: "... transition in 6" / "the moss Physcomitrium patens 7"
+        texts = strip_line_numbers([line for _, line in sized])
+        sized = [(size if t else 0.0, t) for (size, _), t in zip(sized, texts, strict=True)]
 
     title = ""
     author_lines: list[str] = []
