@@ -100,12 +100,13 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     out.flush()
 
     # Stages run concurrently; the terminal shows them in document order, streaming the
-    # current one live and printing the later ones as soon as their turn comes.
+    # current one live and printing the later ones as soon as their turn comes. A file or a
+    # pipe gets each part only once its guard has passed: a replaced answer never lands in it.
     headings = {
         stage: f"## {number}. {lang.labels[key]}" for stage, (number, key) in STAGE_HEADINGS.items()
     }
     writer = DocumentOrderWriter(
-        out, job.stages, lang, headings=headings, render_extra=render_stage
+        out, job.stages, lang, headings=headings, render_extra=render_stage, live=out.isatty()
     )
     for event in job.events():
         if event.kind == "status":
@@ -124,7 +125,14 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     if job.state.errors:
         for stage, message in job.state.errors.items():
             print(f"chatpaper: the {stage} part failed: {message}", file=sys.stderr)
-        return 3
+        return 1 if len(job.state.errors) >= len(job.stages) else 3  # 3: some parts failed
+    if not any(result.text.strip() for result in job.state.stages.values()):
+        print(
+            "chatpaper: every part of the summary came back empty; try again, or choose another "
+            "engine or model.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

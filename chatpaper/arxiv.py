@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 import requests
+import urllib3
 
 from .config import Settings
 from .errors import (
@@ -192,6 +193,28 @@ def _match_id(text: str) -> tuple[str | None, str | None, str | None]:
     return None, None, None
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_QUOTES = "\"'“”‘’«»<>`"
+
+
+def clean_paste(text: str | None) -> str:
+    """What a visitor pasted, without what they cannot see or did not mean: zero-width
+    characters, wrapping quotes or angle brackets, trailing ``.``/``)``/``]`` from a sentence."""
+    cleaned = (text or "").translate(_INVISIBLE).strip()
+    previous = None
+    while cleaned != previous:
+        previous = cleaned
+        cleaned = cleaned.strip().strip(_QUOTES).rstrip(".,;:!?").rstrip("/")
+        for opening, closing in ("()", "[]", "{}"):  # only a bracket the text does not open
+            if cleaned.startswith(opening) and cleaned.endswith(closing):
+                cleaned = cleaned[1:-1]
+            if cleaned.endswith(closing) and cleaned.count(opening) < cleaned.count(closing):
+                cleaned = cleaned[:-1]
+            if cleaned.startswith(opening) and cleaned.count(opening) > cleaned.count(closing):
+                cleaned = cleaned[1:]
+    return cleaned.strip()
+
+
 def parse_arxiv_id(text: str) -> tuple[str, str | None]:
     """The arXiv ID (without version) and version ("v2" or None) in whatever the user pasted.
 
@@ -200,7 +223,7 @@ def parse_arxiv_id(text: str) -> tuple[str, str | None]:
     the 10.48550 DOI. Old IDs come back without their subject class (``math/0309136``).
     Raises ``InvalidSourceError`` with a sentence showing an accepted form otherwise.
     """
-    cleaned = (text or "").strip().rstrip("/").strip()
+    cleaned = clean_paste(text)
     if not cleaned:
         raise InvalidSourceError(f"No arXiv ID or link was given; paste something like {EXAMPLE}.")
     arxiv_id, version, problem = _match_id(cleaned)
@@ -388,12 +411,13 @@ class _Turn:
 
 
 class _Pacer:
-    """One request to arXiv at a time, each starting ``interval`` after the previous start.
+    """Each request to arXiv starts ``interval`` after the previous start, process-wide.
 
     Module-level, so every client and thread in the process shares it (arXiv's terms are per
-    user, not per object). The lock is held for the whole exchange, body included, which
-    also gives "one connection at a time". The interval is the caller's, so settings with a
-    shorter interval (tests) are not slowed by an earlier caller's longer one.
+    user, not per object). The lock covers only the moment a request starts (the wait for its
+    slot), never the exchange itself: one visitor's slow download must not hold up another
+    visitor's request. The interval is the caller's, so settings with a shorter interval
+    (tests) are not slowed by an earlier caller's longer one.
     """
 
     def __init__(self) -> None:
@@ -411,7 +435,7 @@ class _Pacer:
                     on_wait(wait)
                 time.sleep(wait)
             self._last_start = time.monotonic()
-            yield _Turn(self)
+        yield _Turn(self)
 
 
 _PACER = _Pacer()
@@ -489,7 +513,9 @@ class ArxivClient:
         paper_id, version = self._checked_id(arxiv_id, version)
         label = format_arxiv_id(paper_id, version)
         url = self.settings.arxiv_pdf_url.format(id=label)
-        return self._fetch(url, None, lambda response: self._read_pdf(response, label))
+        return self._fetch(
+            url, None, lambda response, deadline: self._read_pdf(response, label, deadline)
+        )
 
     def search(
         self,
@@ -545,7 +571,7 @@ class ArxivClient:
         self,
         url: str,
         params: dict[str, str] | None,
-        read: Callable[[requests.Response], T],
+        read: Callable[[requests.Response, float], T],
     ) -> T:
         """GET ``url`` within the pacer, retrying busy answers; ``read`` consumes the body."""
         settings = self.settings
@@ -553,25 +579,30 @@ class ArxivClient:
         transport_retries = min(_TRANSPORT_RETRIES, busy_retries)
         busy_failures = transport_failures = 0
         headers = {"User-Agent": settings.user_agent}
+        deadline = time.monotonic() + max(0.001, settings.arxiv_deadline)
         while True:
             with _PACER.turn(settings.arxiv_min_interval, self._report_wait) as turn:
+                left = deadline - time.monotonic()
+                read_timeout = max(0.001, min(settings.http_timeout, left))
                 try:
+                    if left <= 0:
+                        raise requests.Timeout("the overall deadline passed")
                     response = self._session.get(
                         url,
                         params=params,
                         headers=headers,
-                        timeout=settings.http_timeout,
+                        timeout=(min(settings.arxiv_connect_timeout, read_timeout), read_timeout),
                         stream=True,
                     )
                     with response:
                         if response.status_code not in _RETRY_STATUSES:
-                            return read(response)
+                            return read(response, deadline)
                         status = response.status_code
                         requested_wait = _retry_after(response)
                 except requests.RequestException as error:
                     transport_failures += 1
-                    if transport_failures > transport_retries:
-                        problem = _transport_problem(error, settings.http_timeout)
+                    if transport_failures > transport_retries or left <= 0:
+                        problem = _transport_problem(error, read_timeout)
                         raise ArxivUnavailableError(
                             f"arXiv could not be reached ({problem}); check the connection, "
                             "try again in a minute or upload the PDF."
@@ -597,9 +628,8 @@ class ArxivClient:
                     f"in {delay:.1f} s…"
                 )
 
-    @staticmethod
-    def _read_feed(response: requests.Response) -> bytes:
-        body = response.content
+    def _read_feed(self, response: requests.Response, deadline: float) -> bytes:
+        body = b"".join(self._body_chunks(response, "arXiv's answer", deadline, None, quiet=True))
         if response.status_code == 200:
             return body
         if response.status_code == 400:
@@ -610,7 +640,7 @@ class ArxivClient:
             "try again in a minute or upload the PDF."
         )
 
-    def _read_pdf(self, response: requests.Response, label: str) -> bytes:
+    def _read_pdf(self, response: requests.Response, label: str, deadline: float) -> bytes:
         limit = self.settings.max_pdf_bytes
         too_large = PdfTooLargeError(
             f"The PDF of arXiv:{label} is larger than the {_human_size(limit)} limit; "
@@ -630,9 +660,10 @@ class ArxivClient:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise too_large
+        total = int(declared) if declared.isdigit() else None
         body = bytearray()
         checked = False
-        for chunk in response.iter_content(chunk_size=64 * 1024):
+        for chunk in self._body_chunks(response, f"The PDF of arXiv:{label}", deadline, total):
             body += chunk
             if len(body) > limit:
                 raise too_large
@@ -643,3 +674,54 @@ class ArxivClient:
         if body.lstrip()[:5] != b"%PDF-":
             raise not_pdf
         return bytes(body)
+
+    def _body_chunks(
+        self,
+        response: requests.Response,
+        what: str,
+        deadline: float,
+        total: int | None,
+        *,
+        quiet: bool = False,
+    ) -> Iterator[bytes]:
+        """The body as it arrives, with progress in the status, within the fetch's deadline.
+
+        ``read1`` returns whatever has arrived (``iter_content`` would wait for a whole chunk),
+        so a download that trickles is seen trickling: it fails with one sentence at the
+        deadline instead of running on with no status shown.
+        """
+        raw = response.raw
+        read1 = getattr(raw, "read1", None)
+        last_report = time.monotonic()
+        received = 0
+        while True:
+            if time.monotonic() > deadline:
+                arrived = _amount(received, total)
+                raise ArxivUnavailableError(
+                    f"{what} did not finish downloading within "
+                    f"{self.settings.arxiv_deadline:g} s (only {arrived} arrived); "
+                    "try again later or upload the PDF."
+                )
+            try:
+                chunk = (
+                    read1(64 * 1024, decode_content=True)
+                    if read1 is not None
+                    else raw.read(64 * 1024, decode_content=True)
+                )
+            except (urllib3.exceptions.HTTPError, OSError) as error:
+                raise requests.ConnectionError(str(error)) from error
+            if not chunk:
+                return
+            received += len(chunk)
+            yield chunk
+            now = time.monotonic()
+            if now - last_report >= 0.5 and not quiet:
+                last_report = now
+                self._status(f"Downloading the PDF, {_amount(received, total)}…")
+
+
+def _amount(received: int, total: int | None) -> str:
+    """'1.2 of 3.4 MB' (or KB for small files); '1.2 MB so far' without a length."""
+    scale, unit = (1024 * 1024, "MB") if (total or received) >= 1024 * 1024 else (1024, "KB")
+    got = f"{received / scale:.1f}"
+    return f"{got} of {total / scale:.1f} {unit}" if total else f"{got} {unit} so far"

@@ -43,7 +43,9 @@ class Settings:
     arxiv_pdf_url: str = DEFAULT_ARXIV_PDF_URL
     arxiv_min_interval: float = 3.0  # seconds between two arXiv requests, process-wide
     arxiv_retries: int = 3
-    http_timeout: float = 30.0
+    http_timeout: float = 30.0  # seconds without a byte before a request gives up (read)
+    arxiv_connect_timeout: float = 10.0  # seconds to connect to arXiv
+    arxiv_deadline: float = 120.0  # seconds for one arXiv fetch in all (retries included)
     user_agent: str = "chatpaper/0.1 (+https://github.com/chatpaper/chatpaper)"
 
     max_pdf_bytes: int = 50 * 1024 * 1024
@@ -56,6 +58,8 @@ class Settings:
     stage_concurrency: int = 4
     max_retries: int = 3  # rate-limit / server-error retries per model call
     max_retry_wait: float = 90.0  # never wait longer than this for one retry
+    first_token_timeout: float = 45.0  # seconds a model may take before its first text
+    stage_deadline: float = 240.0  # seconds for one stage's answer, retries and waits included
 
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
@@ -74,6 +78,8 @@ class Settings:
             arxiv_pdf_url=env.get("CHATPAPER_ARXIV_PDF_URL", DEFAULT_ARXIV_PDF_URL),
             arxiv_min_interval=_env_float("CHATPAPER_ARXIV_INTERVAL", 3.0),
             http_timeout=_env_float("CHATPAPER_HTTP_TIMEOUT", 30.0),
+            arxiv_connect_timeout=_env_float("CHATPAPER_ARXIV_CONNECT_TIMEOUT", 10.0),
+            arxiv_deadline=_env_float("CHATPAPER_ARXIV_DEADLINE", 120.0),
             max_pdf_bytes=int(_env_float("CHATPAPER_MAX_PDF_MB", 50) * 1024 * 1024),
             max_pages=_env_int("CHATPAPER_MAX_PAGES", 300),
             pdf_timeout=_env_float("CHATPAPER_PDF_TIMEOUT", 120.0),
@@ -83,6 +89,8 @@ class Settings:
             stage_concurrency=_env_int("CHATPAPER_STAGE_CONCURRENCY", 4),
             max_retries=_env_int("CHATPAPER_MAX_RETRIES", 3),
             max_retry_wait=_env_float("CHATPAPER_MAX_RETRY_WAIT", 90.0),
+            first_token_timeout=_env_float("CHATPAPER_FIRST_TOKEN_TIMEOUT", 45.0),
+            stage_deadline=_env_float("CHATPAPER_STAGE_DEADLINE", 240.0),
             openai_base_url=env.get("OPENAI_BASE_URL") or None,
             openai_model=env.get("CHATPAPER_OPENAI_MODEL", "gpt-4o-mini"),
             openai_context_tokens=_env_int("CHATPAPER_OPENAI_CONTEXT_TOKENS", 128_000),

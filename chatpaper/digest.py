@@ -539,7 +539,7 @@ def _search(
         yield DigestProgress(
             "warning",
             f"Stopped after {MAX_SEARCH_PAGES} pages of arXiv results; older papers in "
-            f"{window} were not checked (narrow the query or add --category).",
+            f"{window} were not checked (narrow the query or choose a category).",
         )
     yield select_papers(found, window, max_papers)
 
@@ -716,7 +716,7 @@ def run_digest(
         where = f" in {category}" if category else ""
         raise NoPapersError(
             f"arXiv has no papers on '{_one_line(query)}'{where} submitted {window}; "
-            "widen the window with --days or change the query."
+            "widen the window (more days) or change the query."
         )
     total = len(selection)
     yield DigestProgress(

@@ -35,7 +35,8 @@ class DocumentOrderWriter:
     """Feeds on a job's ``SummaryState`` after every event and writes what can be written.
 
     ``headings`` maps a stage to the Markdown line that opens it ("## 7. Methods"), and
-    ``render_extra`` gives the warnings and error lines that close a finished stage.
+    ``render_extra`` gives the warnings and error lines that close a finished stage. With
+    ``live`` off (output to a file or a pipe) a stage is written only once its guard passed.
     """
 
     def __init__(
@@ -46,12 +47,14 @@ class DocumentOrderWriter:
         *,
         headings: dict[str, str],
         render_extra: Callable[[StageResult, Language], str],
+        live: bool = True,
     ):
         self.out = out
         self.order = list(stages)
         self.lang = lang
         self.headings = headings
         self.render_extra = render_extra
+        self.live = live  # False (a file, a pipe): a stage is written only once it is done
         self.current = 0
         self.written: dict[str, str] = {}  # stage -> its text written so far
 
@@ -66,7 +69,7 @@ class DocumentOrderWriter:
         while self.current < len(self.order):
             stage = self.order[self.current]
             result = state.stages.get(stage)
-            if result is None:
+            if result is None or (not self.live and not result.done):
                 return
             if stage not in self.written:
                 heading = self.headings.get(stage)

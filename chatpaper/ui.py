@@ -7,6 +7,7 @@ one request: it is never stored in module state, logged, cached or shown back.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import re
@@ -15,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -56,6 +58,19 @@ paper's own sentences, with page numbers. Your API key is used for your request 
 """
 
 _figure_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="figures")
+# Reading a paper (download, PDF worker) runs beside the handler so its status streams.
+_reader_pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="reader")
+
+
+EMPTY_SUMMARY = (
+    "Every part of the summary came back empty; try again, or choose another engine or model."
+)
+
+
+def _plain(message: str) -> str:
+    """Toasts and the status line render HTML: show a message, and the visitor's input quoted
+    in it, as text (a pasted ``<https://...>`` would otherwise vanish as a tag)."""
+    return html.escape(message, quote=False)
 
 
 def _engine_choices(settings: Settings) -> list[tuple[str, str]]:
@@ -143,8 +158,18 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
         def on_status(message: str) -> None:
             notes.append(message)
 
+        reading = _reader_pool.submit(_read_paper, arxiv_text, pdf_file, settings, on_status)
+        shown = 0
+        while True:  # show the reader's progress ("Downloading the PDF, 1.2 of 3.4 MB…")
+            wait_for([reading], timeout=0.25)
+            if len(notes) > shown:
+                shown = len(notes)
+                status = _plain(notes[-1])
+                yield outputs()
+            if reading.done():
+                break
         try:
-            paper = _read_paper(arxiv_text, pdf_file, settings, on_status)
+            paper = reading.result()
             job = SummaryJob(
                 paper,
                 settings=settings,
@@ -156,11 +181,11 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
                 refresh=bool(fresh_run),
             )
         except ChatPaperError as err:
-            raise gr.Error(str(err), print_exception=False) from None
+            raise gr.Error(_plain(str(err)), print_exception=False) from None
 
         started = time.monotonic()
         header = job.header()
-        status = notes[-1] if notes else f"Read {len(paper.pages)} pages."
+        status = _plain(notes[-1]) if notes else f"Read {len(paper.pages)} pages."
         yield outputs()
 
         folder = Path(tempfile.mkdtemp(prefix="chatpaper-"))
@@ -206,9 +231,9 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
                     status = f"Done: {', '.join(done)}."
                 elif event.kind == "warning" and event.text not in warned:
                     warned.add(event.text)
-                    gr.Warning(event.text)
+                    gr.Warning(_plain(event.text))
                 elif event.kind == "error":
-                    gr.Warning(f"{event.stage}: {event.text}")
+                    gr.Warning(_plain(f"{event.stage}: {event.text}"))
                 now = time.monotonic()
                 if event.kind != "chunk" or now - last >= UPDATE_INTERVAL:
                     panels()
@@ -229,7 +254,11 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
                 status = "The summary failed."
                 yield outputs()
                 first = next(iter(errors.values()))
-                raise gr.Error(first, print_exception=False)
+                raise gr.Error(_plain(first), print_exception=False)
+            if not errors and not any(r.text.strip() for r in job.state.stages.values()):
+                status = EMPTY_SUMMARY
+                yield outputs()
+                raise gr.Error(EMPTY_SUMMARY, print_exception=False)
             status = f"Finished in {elapsed:.1f} s with {job.engine}{source}."
             if errors:
                 status += f" {len(errors)} part(s) failed; see the panels."
@@ -240,8 +269,25 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
     return summarize
 
 
+SCRATCH_MAX_AGE = 6 * 3600  # seconds; a job's scratch folder lives for seconds, not hours
+
+
+def sweep_scratch_folders(max_age: float = SCRATCH_MAX_AGE) -> int:
+    """Remove ``chatpaper-*`` scratch folders a killed or interrupted job left in the temp
+    folder (its own ``finally`` never ran); returns how many were removed."""
+    removed = 0
+    cutoff = time.time() - max_age
+    for folder in Path(tempfile.gettempdir()).glob("chatpaper-*"):
+        with contextlib.suppress(OSError):
+            if folder.is_dir() and not folder.is_symlink() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+    return removed
+
+
 def build_ui(settings: Settings | None = None) -> gr.Blocks:
     settings = settings or Settings.from_env()
+    sweep_scratch_folders()
     cache = ResultsCache(settings.cache_dir)
     engine_choices = _engine_choices(settings)
     default = default_engine(settings)
@@ -363,12 +409,15 @@ def make_digest_handler(settings: Settings, cache: ResultsCache | None):
                 status = event.message
                 yield status, digest_mod.post_body(post), None
         except ChatPaperError as err:
-            raise gr.Error(str(err), print_exception=False) from None
+            raise gr.Error(_plain(str(err)), print_exception=False) from None
         folder = Path(tempfile.mkdtemp(prefix="chatpaper-digest-"))
-        stamp = str(day) if day else datetime.now(timezone.utc).date().isoformat()
-        path = folder / f"{_digest_stem(topic, stamp)}.md"
-        path.write_text(post, encoding="utf-8")
-        yield status, digest_mod.post_body(post), str(path)
+        try:  # Gradio copies the file it is given into its own cache: our folder is scratch
+            stamp = str(day) if day else datetime.now(timezone.utc).date().isoformat()
+            path = folder / f"{_digest_stem(topic, stamp)}.md"
+            path.write_text(post, encoding="utf-8")
+            yield status, digest_mod.post_body(post), str(path)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     return digest
 

@@ -505,7 +505,7 @@ def test_arxiv_is_asked_at_most_once_every_three_seconds(arxiv, tmp_path):
 
 def test_no_paper_in_the_window_says_how_to_widen_it(arxiv, tmp_path):
     add_papers(arxiv, [PAPERS[4]])
-    with pytest.raises(NoPapersError, match="--days"):
+    with pytest.raises(NoPapersError, match=r"widen the window \(more days\)"):
         collect(
             run_digest(
                 "diffusion",

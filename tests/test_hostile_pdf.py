@@ -100,3 +100,27 @@ def test_another_visitor_is_served_while_a_hostile_upload_is_read(offline_app, t
     status = hostile_job.result()[0]
     assert "Finished" in status
     assert time.monotonic() - hostile_started < 30  # within the PDF deadline
+
+
+# --- what is true about a hostile file -------------------------------------------------------
+# Before: a flate bomb was "damaged or incomplete", a deeply nested PDF "has no text layer".
+
+
+def test_a_flate_bomb_is_called_too_large_to_read():
+    from chatpaper.errors import PdfTooLargeError
+    from tests.fakes.hostile_pdfs import flate_bomb
+
+    with pytest.raises(PdfTooLargeError) as err:
+        pdf.read_document(flate_bomb(), max_pages=10, timeout=30)
+    assert "expands to more data than can be read safely" in str(err.value)
+
+
+@pytest.mark.parametrize("kind", ["nested_forms", "nested_arrays"])
+def test_a_deeply_nested_pdf_is_called_too_complex(kind):
+    from chatpaper.errors import NoTextError, PdfError
+    from tests.fakes import hostile_pdfs
+
+    with pytest.raises(PdfError) as err:
+        pdf.read_document(getattr(hostile_pdfs, kind)(), max_pages=10, timeout=30)
+    assert not isinstance(err.value, NoTextError)
+    assert "nested too deeply to read" in str(err.value)

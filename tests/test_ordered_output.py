@@ -83,3 +83,21 @@ def test_live_prefix_is_complete_lines_without_blank_edges():
     assert live_prefix("\n\nA line.\nA par") == "A line."
     assert live_prefix("A line.\n\n") == "A line."
     assert live_prefix("no newline yet") == ""
+
+
+def test_a_file_gets_each_stage_only_when_it_is_done_and_the_same_bytes():
+    out = io.StringIO()
+    state = SummaryState()
+    writer = DocumentOrderWriter(
+        out, STAGES, get_language("en"), headings=HEADINGS, render_extra=render_stage, live=False
+    )
+    for event in [Event("stage_start", "tldr"), Event("chunk", "tldr", "First line.\nSeco")]:
+        state.apply(event)
+        writer.update(state)
+    assert out.getvalue() == ""
+    rng = random.Random(3)
+    events = list(events_in_order(STAGES, rng, chunked=True))
+    for event in events:
+        state.apply(event)
+        writer.update(state)
+    assert out.getvalue() == written(events_in_order(STAGES, rng, chunked=True))

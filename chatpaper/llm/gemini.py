@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import logging
+import math
 import os
 import re
 import threading
@@ -240,6 +241,21 @@ class _Attempt:
     wrote: bool = False  # some text reached the caller: never retry after that
     finish: str | None = None
     usage: Any = None  # the latest usage_metadata
+    first_text_by: float = float("inf")  # time.monotonic() by which text must have arrived
+    deadline: float = float("inf")  # the stage's overall deadline
+
+
+class _NoFirstText(Exception):
+    """Chunks arrived (keep-alives, thoughts) but no text within the first-token deadline."""
+
+
+class _OutOfTime(Exception):
+    """The stage's overall deadline passed while its answer was still arriving."""
+
+
+def _is_timeout(err: BaseException) -> bool:
+    """httpx/httpx2 ReadTimeout or ConnectTimeout (both TimeoutException)."""
+    return any(cls.__name__ == "TimeoutException" for cls in type(err).__mro__)
 
 
 def _read(chunks: Iterator[Any], attempt: _Attempt) -> Iterator[str]:
@@ -260,6 +276,11 @@ def _read(chunks: Iterator[Any], attempt: _Attempt) -> Iterator[str]:
             if text:
                 attempt.wrote = True
                 yield text
+            now = time.monotonic()
+            if now > attempt.deadline:
+                raise _OutOfTime
+            if not attempt.wrote and now > attempt.first_text_by:
+                raise _NoFirstText
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
@@ -313,8 +334,24 @@ class GeminiBackend:
                 )
             return self._client
 
-    def _config(self, request: StageRequest, *, thinking: bool) -> types.GenerateContentConfig:
+    def _config(
+        self,
+        request: StageRequest,
+        *,
+        thinking: bool,
+        read_timeout: float | None = None,
+        left: float | None = None,
+    ) -> types.GenerateContentConfig:
         from google.genai import types
+
+        http_options = None
+        if read_timeout is not None:
+            # The SDK uses one timeout per read (first token included) and would also send it
+            # as X-Server-Timeout; the server may take the whole remaining deadline instead.
+            http_options = types.HttpOptions(
+                timeout=max(1, int(read_timeout * 1000)),
+                headers={"X-Server-Timeout": str(max(1, math.ceil(left or read_timeout)))},
+            )
 
         plan = generation_plan(self.model)
         thinking_config = None
@@ -328,6 +365,7 @@ class GeminiBackend:
             max_output_tokens=plan.output_limit(request.max_output_tokens),
             thinking_config=thinking_config,
             automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+            http_options=http_options,
         )
 
     def stream(self, request: StageRequest) -> Iterator[Piece]:
@@ -337,17 +375,31 @@ class GeminiBackend:
 
         every_transport, connect_errors = _transport_errors()
         client = self._get_client()  # a local reference too, for the whole iteration
-        retries = 0
+        retries = silent = 0
         thinking = True
+        # Every attempt and every wait fit in one deadline for the stage; each attempt must
+        # bring its first text within first_token_timeout (the SDK's per-read timeout).
+        deadline = time.monotonic() + max(0.001, self.settings.stage_deadline)
         while True:
-            attempt = _Attempt()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._out_of_time(wrote=False) from None
+            per_read = min(self.settings.first_token_timeout, left)
+            attempt = _Attempt(first_text_by=time.monotonic() + per_read, deadline=deadline)
             try:
                 chunks = client.models.generate_content_stream(
                     model=self.model,
                     contents=request.prompt,
-                    config=self._config(request, thinking=thinking),
+                    config=self._config(
+                        request, thinking=thinking, read_timeout=per_read, left=left
+                    ),
                 )
                 yield from _read(chunks, attempt)
+            except _OutOfTime:
+                raise self._out_of_time(wrote=attempt.wrote) from None
+            except _NoFirstText:
+                wait = self.backoff_base * 2**retries
+                failure = ("no_first_token", per_read)
             except genai_errors.APIError as err:
                 if attempt.wrote:  # an error event after some text
                     logger.info("Gemini error mid-stream: HTTP %s %s", err.code, err.status)
@@ -373,18 +425,32 @@ class GeminiBackend:
             except every_transport as err:
                 if attempt.wrote:
                     logger.info("Gemini stream dropped: %s", type(err).__name__)
+                    if time.monotonic() >= deadline:
+                        raise self._out_of_time(wrote=True) from None
                     raise StreamInterruptedError(INTERRUPTED_MESSAGE) from None
                 reason = _short_reason(err, self._api_key)
                 logger.info("Gemini transport error: %s", reason)
                 wait = self.backoff_base * 2**retries
-                failure = ("unreachable" if isinstance(err, connect_errors) else "dropped", reason)
+                if isinstance(err, connect_errors):
+                    failure = ("unreachable", reason)
+                elif _is_timeout(err):
+                    failure = ("no_first_token", per_read)
+                else:
+                    failure = ("dropped", reason)
             else:
                 yield from self._ending(attempt)
                 return
             # Nothing was shown yet, so asking again cannot duplicate text.
-            if retries >= self.settings.max_retries:
-                raise self._gave_up(failure, retries) from None
             wait = max(0.0, min(wait, self.settings.max_retry_wait))
+            # The retry budget is bounded in time too: no wait that leaves no time to answer.
+            # A model that sent nothing twice is overloaded or stuck: a third wait rarely helps.
+            silent = silent + 1 if failure[0] == "no_first_token" else silent
+            if (
+                retries >= self.settings.max_retries
+                or time.monotonic() + wait + 1 >= deadline
+                or silent >= 2
+            ):
+                raise self._gave_up(failure, retries) from None
             retries += 1
             yield Notice("status", self._waiting(failure[0], failure[1], wait, retries))
             self._sleep(wait)
@@ -420,6 +486,11 @@ class GeminiBackend:
             return f"Gemini is busy (HTTP {detail}); retrying in {_seconds(wait)} s ({of})…"
         if kind == "unreachable":
             return f"Could not reach Gemini; retrying in {_seconds(wait)} s ({of})…"
+        if kind == "no_first_token":
+            return (
+                f"Gemini sent nothing for {_seconds(detail)} s; retrying in {_seconds(wait)} s "
+                f"({of})…"
+            )
         return f"The connection to Gemini dropped; retrying in {_seconds(wait)} s ({of})…"
 
     def _gave_up(self, failure: tuple[str, Any], retries: int) -> BackendError:
@@ -436,11 +507,29 @@ class GeminiBackend:
             )
         if kind == "unreachable":
             return BackendError(
-                f"Could not reach Gemini ({detail}); check the network or GOOGLE_GEMINI_BASE_URL."
+                f"Could not reach Gemini ({detail}); check the network and try again in a minute."
+            )
+        if kind == "no_first_token":
+            tries = "once" if retries == 0 else f"{retries + 1} times"
+            return BackendError(
+                f"Gemini sent no text within {_seconds(detail)} s (asked {tries}); try again "
+                "in a few minutes or use another engine."
             )
         return BackendError(
             f"The connection to Gemini kept dropping before the answer started ({detail}); "
             "check the network and try again."
+        )
+
+    def _out_of_time(self, *, wrote: bool) -> BackendError:
+        limit = _seconds(self.settings.stage_deadline)
+        if wrote:
+            return StreamInterruptedError(
+                f"Gemini took longer than {limit} s for this part, so it was stopped; the text "
+                "so far is kept."
+            )
+        return BackendError(
+            f"Gemini did not answer this part within {limit} s; try again in a few minutes or "
+            "use another engine."
         )
 
     def _refusal(self, kind: str, err: Any) -> BackendError:

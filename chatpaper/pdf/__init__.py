@@ -49,8 +49,8 @@ _NOT_PDF = "This file is not a PDF; choose the paper's PDF file."
 
 def _too_big(size: int, max_bytes: int) -> str:
     return (
-        f"This PDF is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; upload a "
-        "smaller file or raise CHATPAPER_MAX_PDF_MB."
+        f"This PDF is {size / 1024 / 1024:.1f} MB, over the {max_bytes / 1024 / 1024:.0f} MB "
+        "limit; upload a smaller file or raise CHATPAPER_MAX_PDF_MB."
     )
 
 

@@ -27,6 +27,14 @@ _BROKEN = (
 _ENCRYPTED = "This PDF is password-protected; remove the password or upload an unprotected copy."
 _NO_TEXT = "This PDF has no text layer (it looks like a scan); upload a PDF with selectable text."
 _NO_PAGES = "This PDF has no pages; choose the paper's PDF file."
+_TOO_MUCH_DATA = (
+    "This PDF expands to more data than can be read safely (a compressed part is far too "
+    "large); export a fresh copy of the paper or upload another one."
+)
+_TOO_COMPLEX = (
+    "This PDF is nested too deeply to read (its structure is far more complex than a paper's); "
+    "export a fresh copy of the paper or upload another one."
+)
 
 
 def _too_many_pages(pages: int, max_pages: int) -> str:
@@ -36,18 +44,47 @@ def _too_many_pages(pages: int, max_pages: int) -> str:
     )
 
 
+class _Recorder(logging.Handler):
+    """Keeps what pypdf logged, so a silent give-up (nesting too deep) can be told apart."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):
+            if len(self.messages) < 100:
+                self.messages.append(record.getMessage()[:200])
+
+
 @contextlib.contextmanager
-def _quiet_pypdf() -> Iterator[None]:
-    """pypdf logs and warns freely ("fontTools is required ..."); none of it is for users."""
+def _quiet_pypdf() -> Iterator[_Recorder]:
+    """pypdf logs and warns freely ("fontTools is required ..."); none of it is for users,
+    but what it logged is recorded for our own messages."""
     logger = logging.getLogger("pypdf")
-    previous = logger.level
-    logger.setLevel(logging.CRITICAL)
+    previous, propagate = logger.level, logger.propagate
+    recorder = _Recorder()
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    logger.addHandler(recorder)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            yield
+            yield recorder
     finally:
+        logger.removeHandler(recorder)
         logger.setLevel(previous)
+        logger.propagate = propagate
+
+
+def _caused_by(err: BaseException | None, kind: type[BaseException]) -> bool:
+    seen = 0
+    while err is not None and seen < 20:
+        if isinstance(err, kind):
+            return True
+        err = err.__cause__ or err.__context__
+        seen += 1
+    return False
 
 
 def _open_reader(data: bytes) -> Any:
@@ -66,9 +103,9 @@ def _open_reader(data: bytes) -> Any:
             "This PDF uses an encryption the reader cannot open here; upload an unprotected copy."
         ) from err
     except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
-        raise PdfError(_BROKEN) from err
+        raise PdfError(_TOO_COMPLEX if _caused_by(err, RecursionError) else _BROKEN) from err
     except RecursionError as err:
-        raise PdfError(_BROKEN) from err
+        raise PdfError(_TOO_COMPLEX) from err
     return reader
 
 
@@ -114,16 +151,16 @@ def extract_text(data: bytes, max_pages: int, first_page_only: bool = False) -> 
 
     ``first_page_only`` reads just page 1 (for the title) and skips the no-text check.
     """
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
 
-    with _quiet_pypdf():
+    with _quiet_pypdf() as logged:
         reader = _open_reader(data)
         try:
             count = len(reader.pages)
         except FileNotDecryptedError as err:
             raise EncryptedPdfError(_ENCRYPTED) from err
         except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as err:
-            raise PdfError(_BROKEN) from err
+            raise PdfError(_TOO_COMPLEX if _caused_by(err, RecursionError) else _BROKEN) from err
         if count == 0:
             raise PdfError(_NO_PAGES)
         if count > max_pages:
@@ -139,6 +176,7 @@ def extract_text(data: bytes, max_pages: int, first_page_only: bool = False) -> 
         pages: list[str] = []
         title_lines: list[tuple[float, str]] = []
         failures = 0
+        too_much_data = too_deep = False
         for number in range(1 if first_page_only else count):
             try:
                 page = reader.pages[number]
@@ -150,16 +188,26 @@ def extract_text(data: bytes, max_pages: int, first_page_only: bool = False) -> 
                 raise EncryptedPdfError(_ENCRYPTED) from err
             except MemoryError:
                 raise
-            except Exception:  # one unreadable page should not cost the whole paper
+            except Exception as err:  # one unreadable page should not cost the whole paper
                 text = ""
                 failures += 1
+                too_much_data = too_much_data or _caused_by(err, LimitReachedError)
+                too_deep = too_deep or _caused_by(err, RecursionError)
             pages.append(text or "")
+        # pypdf gives up on a form nested too deeply with a log line and no text.
+        too_deep = too_deep or any("recursion" in m.lower() for m in logged.messages)
         if failures == len(pages):
-            raise PdfError(_BROKEN)
+            if too_much_data:
+                raise PdfTooLargeError(_TOO_MUCH_DATA)
+            raise PdfError(_TOO_COMPLEX if too_deep else _BROKEN)
     if first_page_only:
         return PdfText(pages, meta_title, meta_author, title_lines)
     letters = sum(sum(ch.isalpha() for ch in page) for page in pages)
     if letters < MIN_LETTERS_PER_PAGE * count:
+        if too_much_data:
+            raise PdfTooLargeError(_TOO_MUCH_DATA)
+        if too_deep:
+            raise PdfError(_TOO_COMPLEX)
         raise NoTextError(_NO_TEXT)
     return PdfText(pages, meta_title, meta_author, title_lines)
 

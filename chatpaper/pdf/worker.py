@@ -46,6 +46,10 @@ _TOO_MUCH_MEMORY = (
     "Reading this PDF needed more than {mb} MB of memory, so it was stopped; "
     "try another copy of the paper."
 )
+_TOO_COMPLEX = (
+    "This PDF is nested too deeply to read (its structure is far more complex than a paper's); "
+    "export a fresh copy of the paper or upload another one."
+)
 _CRASHED = "The PDF reader stopped unexpectedly on this file; try another copy of the paper."
 
 
@@ -98,7 +102,9 @@ def serve() -> None:
         except MemoryError:
             retire = True
             answer = ("error", ("PdfError", _TOO_MUCH_MEMORY.format(mb=memory_mb)), True)
-        except Exception:  # includes RecursionError on deeply nested objects
+        except RecursionError:
+            answer = ("error", ("PdfError", _TOO_COMPLEX), False)
+        except Exception:
             answer = ("error", ("PdfError", _BROKEN), False)
         _set_alarm(0)
         del args, kwargs

@@ -346,6 +346,7 @@ class FakeArxiv(LocalServer):
         self._delays: list[_Delay] = []
         self._non_pdf: dict[str, tuple[bytes, str]] = {}
         self._empty_pages = 0
+        self._trickle: dict[str, tuple[int, float]] = {}  # arxiv_id -> (bytes, pause)
         self._lock = threading.Lock()
 
     # -- lifecycle --
@@ -459,6 +460,12 @@ class FakeArxiv(LocalServer):
         """Sleep ``seconds`` before answering the next ``times`` requests (to cause timeouts)."""
         with self._lock:
             self._delays.append(_Delay(seconds, times, path_prefix))
+
+    def trickle_pdf(self, arxiv_id: str, *, chunk: int, pause: float) -> None:
+        """Send this paper's PDF ``chunk`` bytes at a time, ``pause`` seconds apart: a slow
+        or stalling download (the length header is sent first, as arXiv does)."""
+        with self._lock:
+            self._trickle[arxiv_id] = (chunk, pause)
 
     def serve_non_pdf(
         self,
@@ -618,6 +625,17 @@ def _make_handler(fake: FakeArxiv) -> type[BaseHTTPRequestHandler]:
             if paper.arxiv_id in fake._non_pdf:
                 body, content_type = fake._non_pdf[paper.arxiv_id]
                 self._send(200, body, content_type)
+                return
+            if paper.arxiv_id in fake._trickle:
+                chunk, pause = fake._trickle[paper.arxiv_id]
+                self.send_response(200)
+                self.send_header("Content-Type", "application/pdf")
+                self.send_header("Content-Length", str(len(paper.pdf)))
+                self.end_headers()
+                for start in range(0, len(paper.pdf), chunk):
+                    self.wfile.write(paper.pdf[start : start + chunk])
+                    self.wfile.flush()
+                    time.sleep(pause)
                 return
             self._send(200, paper.pdf, "application/pdf", length=fake.send_pdf_length)
 
