@@ -68,6 +68,14 @@ def test_no_method_is_claimed_where_there_is_none(paper):
     assert not [s.heading for s in read.sections if s.role == "method"]
 
 
+def test_no_conclusion_is_claimed_where_there_is_none(paper):
+    """A paper that ends on "Results and discussion" has no conclusion of its own."""
+    label, read = paper
+    if label["conclusion_heading"] is not None:
+        pytest.skip("the paper has a conclusion")
+    assert not [s.heading for s in read.sections if s.role == "conclusion"]
+
+
 def test_sections_cover_the_paper_in_order(paper):
     _, read = paper
     pages = [s.page for s in read.sections]
