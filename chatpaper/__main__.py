@@ -10,7 +10,6 @@ import argparse
 import json
 import logging
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from .config import Settings
@@ -68,9 +67,10 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     from .cache import ResultsCache
     from .llm.base import create_backend
+    from .ordered_output import DocumentOrderWriter
     from .reader import read_source
     from .render import render_stage
-    from .stages import stage_record
+    from .stages import numbered_stages
     from .summarize import SummaryJob
 
     paper = read_source(args.source, settings=settings, on_status=_status)
@@ -90,51 +90,19 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     # Stages run concurrently; the terminal shows them in document order, streaming the
     # current one live and printing the later ones as soon as their turn comes. A file or a
     # pipe gets each part only once its guard has passed: a replaced answer never lands in it.
-    live = out.isatty()
-    order = list(job.stages)
-    current = 0
-    streamed: dict[str, str] = {}  # text of each stage already written
-
-    def flush_in_order() -> None:
-        nonlocal current
-        while current < len(order):
-            stage = order[current]
-            result = job.state.stages.get(stage)
-            if result is None or (not live and not result.done):
-                return
-            if stage not in streamed:
-                record = stage_record(stage)
-                if record and record.number:
-                    out.write(f"\n## {record.heading(lang)}\n")
-                out.write("\n")
-                streamed[stage] = ""
-            already = streamed[stage]
-            if not result.done:
-                if result.text.startswith(already):
-                    out.write(result.text[len(already) :])
-                    streamed[stage] = result.text
-                out.flush()
-                return
-            final = result.text.strip()
-            if already and final.startswith(already.strip()):
-                out.write(final[len(already.strip()) :])
-            elif already:
-                out.write("\n\n" + final)
-            else:
-                out.write(final)
-            extra = render_stage(replace(result, text=""), lang)
-            out.write(("\n\n" + extra if extra else "") + "\n")
-            out.flush()
-            current += 1
-
+    headings = {
+        record.name: f"## {record.heading(lang)}" for record in numbered_stages()
+    }
+    writer = DocumentOrderWriter(
+        out, job.stages, lang, headings=headings, render_extra=render_stage, live=out.isatty()
+    )
     for event in job.events():
         if event.kind == "status":
             _status(event.text)
-        elif event.kind == "stage_restart" and streamed.get(event.stage or ""):
-            out.write("\n\n> (asked again: the first answer was not clean)\n\n")
-            streamed[event.stage] = ""
-        flush_in_order()
-    flush_in_order()
+        elif event.kind == "stage_restart":
+            writer.restart(event.stage)
+        writer.update(job.state)
+    writer.update(job.state)
 
     if args.out:
         from .document import figures_of

@@ -33,11 +33,16 @@ def _heading_key(text: str) -> str:
     text = re.sub(r"[‐‑‒–—−]", "-", text)
     text = re.sub(r"[’‘`´]", "'", text)
     text = re.sub(r"^\s*([0-9ivx]+(?:\.[0-9]+)*|[a-z](?:\.[0-9]+)*)\.?\s+", r"\1 ", text)
-    return " ".join(text.split()).rstrip(" .:")
+    text = " ".join(text.split()).rstrip(" .:")
+    # Spacing and symbols do not change what a heading says: pypdf runs words together
+    # ("MATERIALSANDMETHODS") and fonts map a star or a box to other glyphs ("STAR+METHODS").
+    number, _, rest = text.partition(" ") if text[:1].isdigit() else ("", "", text)
+    rest = "".join(ch for ch in rest if not ch.isspace() and unicodedata.category(ch)[0] != "S")
+    return f"{number} {rest}" if number else rest
 
 
 def heading_matches(found: str, label: str) -> bool:
-    """True when two headings read the same, ignoring case, spacing and "3." vs "3"."""
+    """True when two headings read the same, ignoring case, spacing, symbols and "3." vs "3"."""
     return _heading_key(found) == _heading_key(label)
 
 
@@ -60,6 +65,7 @@ _ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"\brelated (?:work|works|research|literature)\b|\bprior work\b|\bprevious work\b"
             r"|\bliterature review\b|^background\b|\bbackground and\b",
         ),
+        ("method", r"^experimental (?:procedures|section)$"),  # Cell Press, ACS: the methods
         (
             "experiments",
             r"\bexperiments?\b|\bexperimental\b|\bevaluations?\b|\bstud(?:y|ies)\b"
@@ -69,7 +75,7 @@ _ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         (
             "discussion",
             r"\bdiscussions?\b|\blimitations?\b|\bfuture (?:work|directions?|research)\b"
-            r"|\bbroader impacts?\b|\bethic",
+            r"|\bbroader impacts?\b|\bethic(?!s approval)",
         ),
         (
             "discussion",  # weak: only for top-level headings ("1.1 Challenges in X" is not)
@@ -93,12 +99,16 @@ _OTHER_NAMES = re.compile(
     r"impact statement|data availability(?: statement)?|code availability|"
     r"competing interests?|conflicts? of interests?|declaration of .*|reproducibility statement|"
     r"supplementary (?:material|materials|information)|checklist|.*paper checklist|"
+    r"supplemental (?:material|materials|information|data)|ethics approval|data deposition|"
+    r"reporting summary|additional information|peer review information|figure legends|"
     r"notes|footnotes|abbreviations|nomenclature|keywords)$",
     re.I,
 )
 _KNOWN_NAMES = re.compile(
     r"^(?:abstract|introduction|related work|related works|background|preliminaries|"
     r"background and related work|methods?|methodology|materials and methods|approach|"
+    r"(?:materials?|methods) (?:and|&) (?:methods|materials)|(?:patients|subjects) and methods|"
+    r"experimental (?:procedures|section)|online methods|methods summary|star\W{0,3}methods|"
     r"our approach|proposed method|experiments?|experimental (?:setup|results)|evaluation|"
     r"results|results and discussion|discussion|discussion and conclusions?|conclusions?|"
     r"conclusions? and (?:future work|outlook|perspectives?)|concluding remarks|"
@@ -107,9 +117,54 @@ _KNOWN_NAMES = re.compile(
     re.I,
 )
 _PLAIN_METHOD = re.compile(
-    r"^(?:methods?|methodology|materials and methods|approach|search (?:strategy|methods?))$",
+    r"^(?:methods?|methodology|materials and methods|approach|search (?:strategy|methods?)"
+    r"|experimental procedures|online methods|star\W{0,3}methods)$",
     re.I,
 )
+# Multi-word names that pypdf may run together ("MATERIALSANDMETHODS"), by their letters.
+_GLUED_NAMES = {
+    "".join(name.split()).casefold(): name
+    for name in (
+        "Related work", "Materials and methods", "Material and methods", "Results and discussion",
+        "Discussion and conclusions", "Discussion and conclusion", "Conclusions and outlook",
+        "Conclusions and future work", "Concluding remarks", "Experimental setup",
+        "Experimental results", "Experimental procedures", "Future work", "Data availability",
+        "Code availability", "Author contributions", "Competing interests", "Supplementary materials",
+        "Supplementary material", "Supplementary information", "Acknowledgments and funding",
+    )
+}  # fmt: skip
+
+
+def _unmarked(line: str) -> str:
+    """``line`` without leading symbols (geometric shapes, stars, arrows; not bullets, which
+    are punctuation and start list items)."""
+    start = 0
+    while start < len(line) and (
+        line[start].isspace() or unicodedata.category(line[start]) in ("So", "Sm")
+    ):
+        start += 1
+    return line[start:] if start < len(line) else line
+
+
+_SMALL_CAPS_SPLIT = re.compile(r"\b([A-Z]) (?=[A-Z]{2,}\b)")
+
+
+def _join_small_caps(title: str) -> str:
+    """IEEE sets headings in small capitals, and pypdf splits each word after its first,
+    taller letter: "R ELATED W ORK" -> "RELATED WORK". A lone "A" or "I" is also a word, so
+    those join only when another split letter shows the pattern or the joined words name a
+    role ("I NTRODUCTION")."""
+    if not _is_caps(title):
+        return title
+    letters = _SMALL_CAPS_SPLIT.findall(title)
+    if not letters:
+        return title
+    joined = _SMALL_CAPS_SPLIT.sub(r"\1", title)
+    if any(letter not in "AI" for letter in letters):
+        return joined
+    return joined if role_for_title(joined) and not role_for_title(title) else title
+
+
 _SURVEY = re.compile(r"\b(?:survey|review|perspective|tutorial|primer)\b", re.I)
 _NOT_SURVEY = re.compile(r"\b(?:under review|peer[- ]review|review(?:ed)? by)\b", re.I)
 
@@ -273,6 +328,10 @@ class _Document:
     def text(self, index: int) -> str:
         return self.lines[index].text if 0 <= index < len(self.lines) else ""
 
+    def heading_text(self, index: int) -> str:
+        """The line without a leading ornament: ACS sets "■INTRODUCTION", Science "◥"."""
+        return _unmarked(self.text(index))
+
     def same_page(self, a: int, b: int) -> bool:
         return 0 <= b < len(self.lines) and self.lines[a].page == self.lines[b].page
 
@@ -343,11 +402,11 @@ def _score(doc: _Document, cand: _Candidate) -> float:
 
 
 def _numbered(doc: _Document, index: int, pattern: re.Pattern[str], kind: str) -> _Candidate | None:
-    line = doc.text(index)
+    line = doc.heading_text(index)
     match = pattern.match(line)
     if not match:
         return None
-    title = match.group("title").strip()
+    title = _join_small_caps(match.group("title").strip())
     raw_number = match.group("num")
     if kind == "arabic":
         number = tuple(int(part) for part in raw_number.split("."))
@@ -380,11 +439,15 @@ def _numbered(doc: _Document, index: int, pattern: re.Pattern[str], kind: str) -
 
 
 def _known_name(doc: _Document, index: int) -> _Candidate | None:
-    line = doc.text(index)
-    bare = line.rstrip(":. ")
-    if _KNOWN_NAMES.match(bare):
+    line = doc.heading_text(index)
+    bare = _join_small_caps(line.rstrip(":. "))
+    # A name in lower case starting a line ("methods.") ends a wrapped sentence.
+    if bare[:1].isupper() and _KNOWN_NAMES.match(bare):
         kind = "abstract" if bare.lower() in ("abstract", "a b s t r a c t") else "name"
         return _Candidate(index, index, kind, (), line, bare, score=2.0)
+    glued = _GLUED_NAMES.get(bare.casefold()) if " " not in bare and bare[:1].isupper() else None
+    if glued is not None:  # "MATERIALSANDMETHODS": the title is the name it spells
+        return _Candidate(index, index, "name", (), line, glued, score=2.0)
     inline = _INLINE_ABSTRACT.match(line)
     if inline:
         head = inline.group("head")
@@ -405,7 +468,7 @@ def _known_name(doc: _Document, index: int) -> _Candidate | None:
 def _plain(doc: _Document, index: int) -> _Candidate | None:
     """An unnumbered heading in a paper without numbers: a short title-like line standing
     between the end of one paragraph and the start of the next."""
-    line = doc.text(index)
+    line = doc.heading_text(index)
     words = line.split()
     if not 1 <= len(words) <= 8 or len(line) > min(60, 0.6 * doc.typical):
         return None
@@ -414,7 +477,8 @@ def _plain(doc: _Document, index: int) -> _Candidate | None:
     if _letters_ratio(line) < 0.85 or _CONNECTIVE_END.search(line):
         return None
     previous, nxt = doc.text(index - 1), doc.text(index + 1)
-    if previous and not _SENTENCE_END.search(previous):
+    after_name = bool(_KNOWN_NAMES.match(_unmarked(previous).rstrip(":. ")))  # "Methods"
+    if previous and not _SENTENCE_END.search(previous) and not after_name:
         return None
     if not nxt or not nxt[0].isupper() or len(nxt) < 0.5 * doc.typical:
         return None
@@ -517,6 +581,7 @@ def _assign_roles(top: list[_Candidate], survey: bool) -> None:
         cand.role = role
         if role == "references":
             after_references = True
+    _summary_opening_is_abstract(top)
 
     # A method part named after the technique: top-level sections between the introduction
     # (and any related work right after it) and the experiments.
@@ -544,6 +609,36 @@ def _assign_roles(top: list[_Candidate], survey: bool) -> None:
         if cand.role is None:
             cand.role = "other"
         _inherit(cand)
+    _discussion_closes_when_nothing_else_does(top)
+
+
+_BODY_ROLES = ("introduction", "related_work", "method", "experiments", "results", "discussion")
+_SUMMARY = re.compile(r"^summary$", re.I)
+_DISCUSSION = re.compile(r"^(?:general |concluding )?discussions?\b", re.I)
+
+
+def _summary_opening_is_abstract(top: list[_Candidate]) -> None:
+    """A "Summary" before the body (Cell Press papers) is the paper's abstract; the same word
+    after the discussion closes the paper."""
+    for i, cand in enumerate(top):
+        if cand.role != "conclusion" or not _SUMMARY.match(cand.title):
+            continue
+        if any(c.role in _BODY_ROLES for c in top[:i]):
+            continue
+        if any(c.role in _BODY_ROLES for c in top[i + 1 :]):
+            has_abstract = any(c.role == "abstract" for c in top)
+            cand.role = "other" if has_abstract else "abstract"
+
+
+def _discussion_closes_when_nothing_else_does(top: list[_Candidate]) -> None:
+    """Biology papers end their argument with "Discussion" (methods follow it): with no
+    conclusion anywhere, the last top-level discussion is the conclusion."""
+    if any(c.role == "conclusion" for c in _flatten(top)):
+        return
+    closing = [c for c in top if c.role == "discussion" and _DISCUSSION.match(c.title)]
+    if closing:
+        closing[-1].role = "conclusion"
+        _inherit(closing[-1])
 
 
 _OVERRIDABLE = ("results", "discussion", "conclusion", "experiments", "related_work")
@@ -558,6 +653,8 @@ def _inherit(parent: _Candidate) -> None:
             and role in _OVERRIDABLE
             and (found[1] == 0 or len(child.title.split()) <= 3)
         )
+        if parent.role == "method" and role != "conclusion":
+            strong = False  # "Statistical analysis", "Convergence analysis": steps of the method
         child.role = (
             role if strong and parent.role not in ("appendix", "references") else parent.role
         )
@@ -712,7 +809,49 @@ def _structure(doc: _Document) -> list[_Candidate]:
                 accepted.append(cand)
 
     accepted.sort(key=lambda c: c.start)
+    accepted = _without_supplement_list(doc, accepted)
+    if not numbered:
+        accepted = _nest_plain_headings(accepted)
     return accepted
+
+
+_SECTION_ROLES = ("method", "experiments", "results", "discussion", "conclusion")
+
+
+def _without_supplement_list(doc: _Document, accepted: list[_Candidate]) -> list[_Candidate]:
+    """Drop body names listed under a supplementary heading ("Supplementary Materials /
+    Materials and Methods / Figs. S1 to S15"): they name files elsewhere, with no text here."""
+    kept: list[_Candidate] = []
+    supplement: _Candidate | None = None
+    for cand in accepted:
+        if cand.kind == "name" and role_for_title(cand.title) == "appendix":
+            supplement = cand
+        elif (
+            supplement is not None
+            and cand.kind == "name"
+            and role_for_title(cand.title) in _BODY_ROLES
+            and cand.start - supplement.end <= 3
+            and len(doc.text(cand.end + 1)) < 0.6 * doc.typical
+        ):
+            continue
+        kept.append(cand)
+    return kept
+
+
+def _nest_plain_headings(accepted: list[_Candidate]) -> list[_Candidate]:
+    """In an unnumbered paper, short headings after "Results" or "Methods" are its parts
+    ("Statistical analysis" is a step of the methods), not sections of their own."""
+    top: list[_Candidate] = []
+    parent: _Candidate | None = None
+    for cand in accepted:
+        if cand.kind == "plain" and parent is not None and not _OTHER_NAMES.match(cand.title):
+            cand.level = 2
+            parent.children.append(cand)
+            continue
+        top.append(cand)
+        if cand.kind == "name":
+            parent = cand if role_for_title(cand.title) in _SECTION_ROLES else None
+    return top
 
 
 def _text_between(doc: _Document, start: int, stop: int) -> str:

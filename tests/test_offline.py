@@ -317,8 +317,72 @@ def test_overview_uses_meta_affiliation_keyword_line_and_cues():
 def test_overview_without_affiliation_says_not_stated():
     paper = make_paper()
     paper.meta.affiliations = []
+    paper.pages[0] = Page(
+        1, PAGE1.replace("1University of Cambridge 2Imperial College London\n", "")
+    )
     answer = extractive_answer(paper, "overview", "English")
     assert "- **Affiliation**: not stated in the paper" in answer
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("1University of Cambridge 2Imperial College London", "University of Cambridge"),
+        (
+            "1Department of Biology, University of Oxford, Oxford, UK; 2Institute of Zoology",
+            "Department of Biology, University of Oxford, Oxford, UK",
+        ),
+        (
+            "Author affiliations: aGuangdong Key Laboratory for\nGenome Stability, Shenzhen",
+            "Guangdong Key Laboratory for Genome Stability, Shenzhen",
+        ),
+        (
+            "♠University of Massachusetts Amherst, ♢Allen Institute for AI",
+            "University of Massachusetts Amherst",
+        ),
+        ("TAL AUGUST, University of Washington, USA", "University of Washington, USA"),
+    ],
+)
+def test_overview_takes_the_affiliation_printed_on_page_one(line, expected):
+    """Bug (issue 13): a PDF's affiliation was "not stated in the paper" while page 1 printed it."""
+    paper = make_paper()
+    paper.meta.affiliations = []
+    paper.pages[0] = Page(
+        1, PAGE1.replace("1University of Cambridge 2Imperial College London", line)
+    )
+    answer = extractive_answer(paper, "overview", "English")
+    assert f"- **Affiliation**: {expected}\n" in answer
+
+
+def test_several_steps_from_one_part_are_named_by_their_own_words():
+    """Bug (issue 13): four steps from one "Methods" section all carried its heading."""
+    method = (
+        "Cells were cultured in a parallel-flow microfluidic chamber for two days. "
+        "The parallel-flow microfluidic chamber applied physiological shear stress to single cells. "
+        "Deformation was tracked by digital image correlation of the video frames. "
+        "A generalized Maxwell model was fitted to the measured creep curves of each cell."
+    )
+    pages = [
+        Page(1, "Shear mechanics of brain cells\nAbstract\nWe measure cells.\nMethods\n" + method)
+    ]
+    sections = [
+        Section("Abstract", "abstract", 1, "We measure cells."),
+        Section("Methods", "method", 1, method),
+    ]
+    paper = Paper(
+        source="x.pdf",
+        meta=PaperMeta(title="Shear mechanics of brain cells"),
+        pages=pages,
+        sections=sections,
+    )
+    answer = extractive_answer(paper, "methods", "English")
+    steps = re.findall(r"^\(\d\) \*\*([^*]+)\*\*: (.*)$", answer, re.M)
+    assert len(steps) == 4
+    names = [name for name, _ in steps]
+    assert len(set(names)) == 4 and "Methods" not in names
+    for name, quoted in steps:
+        assert name.split()[0].lower() in quoted.lower()  # the name comes from its sentence
+    assert names[0] == "Parallel-flow microfluidic chamber"  # the phrase the part repeats
 
 
 def test_methods_steps_are_the_method_subsections():

@@ -500,3 +500,44 @@ def test_title_from_text_alone_joins_a_wrapped_title():
 def test_nothing_readable_gives_empty_title_and_authors():
     assert pdf.read_title_authors(None, "") == ("", [])
     assert pdf.read_title_authors(b"not a pdf", "") == ("", [])
+
+
+def test_a_compound_split_after_its_first_part_keeps_its_hyphens():
+    """Bug (issue 13): "state-\nof-the-art" came out as "stateof-the-art"."""
+    [page] = pdf.clean_pages(["We reach state-\nof-the-art results and a well-\nknown bound."])
+    assert "We reach state-of-the-art\n" in page
+    [page] = pdf.clean_pages(["A state-of-the-\nart model."])
+    assert page.startswith("A state-of-the-art\n")
+
+
+def test_a_manuscripts_line_numbers_are_dropped():
+    """bioRxiv manuscripts number every line: "... growth transition in 6"."""
+    lines = [
+        "A prion-like protein regulates the growth transition in 6",
+        "the moss Physcomitrium patens 7",
+        "8",
+        "INTRODUCTION 9",
+        "The colonization of the land by plants coincided with 10",
+        "the evolution of 3D growth, the acquisition of 11",
+        "apical cells that rotate the plane of cell division. 12",
+        "13",
+        "RESULTS 14",
+        "We grew 25 plants for 30 days. 15",
+    ]
+    [page] = pdf.clean_pages(["\n".join(lines)])
+    assert page.split("\n")[:4] == [
+        "A prion-like protein regulates the growth transition in",
+        "the moss Physcomitrium patens",
+        "",
+        "INTRODUCTION",
+    ]
+    assert "We grew 25 plants for 30 days." in page
+
+
+def test_numbers_that_do_not_count_up_are_kept():
+    lines = [
+        f"Table row {n} value {v}"
+        for n, v in zip(range(10), [7, 3, 99, 4, 1, 50, 2, 8, 6, 5], strict=True)
+    ]
+    [page] = pdf.clean_pages(["\n".join(lines)])
+    assert page.split("\n") == lines

@@ -11,8 +11,8 @@ import unicodedata
 
 import pytest
 
-from chatpaper import pdf
 from chatpaper.sections import heading_matches
+from tests import shared_papers
 from tests.conftest import paper_labels, shared_papers_or_skip
 
 pytestmark = pytest.mark.papers
@@ -48,15 +48,14 @@ def read_paper(label: dict) -> dict:
     """Pages, sections, title and authors of one paper, read once per session."""
     name = label["file"]
     if name not in _READ:
-        folder = shared_papers_or_skip()
-        data = (folder / name).read_bytes()
-        document = pdf.read_document(data, max_pages=300, timeout=120)  # what the app does
+        shared_papers_or_skip()
+        paper = shared_papers.read_paper("papers", name)  # what the app does, shared
         _READ[name] = {
-            "pages": document.pages,
-            "sections": document.sections,
-            "title": document.title,
-            "authors": document.authors,
-            "arxiv": document.arxiv_stamp,
+            "pages": [page.text for page in paper.pages],
+            "sections": paper.sections,
+            "title": paper.meta.title,
+            "authors": paper.meta.authors,
+            "arxiv": (paper.meta.arxiv_id, paper.meta.version) if paper.meta.arxiv_id else None,
         }
     return _READ[name]
 

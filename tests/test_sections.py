@@ -527,3 +527,151 @@ def test_heading_matches_is_not_too_loose():
 )
 def test_role_for_title(title, role):
     assert role_for_title(title) == role
+
+
+# --- layouts of journals and proceedings we were not tuned on (issue 13) --------------------
+
+
+def test_ieee_small_capitals_split_by_the_extractor_are_joined():
+    """IEEEtran sets headings in small capitals; pypdf splits each word after its taller
+    first letter ("R ELATED W ORK")."""
+    pages = [
+        "\n".join(["I. I NTRODUCTION", para(0, 10), "II. R ELATED W ORK", para(1, 10)]),
+        "\n".join(["III. S YSTEM M ODEL", para(2), "A. Channel Model", para(3)]),
+        "\n".join(["IV. DEEPSCAN", para(4, 8), "V. S IMULATION R ESULTS", para(5, 8)]),
+        "\n".join(["VI. C ONCLUSIONS AND F UTURE W ORK", para(0), "R EFERENCES", "[1] A. B."]),
+    ]
+    roles = {s.heading: s.role for s in find_sections(pages) if s.heading}
+    assert roles == {
+        "I. I NTRODUCTION": "introduction",
+        "II. R ELATED W ORK": "related_work",
+        "III. S YSTEM M ODEL": "method",
+        "A. Channel Model": "method",
+        "IV. DEEPSCAN": "method",
+        "V. S IMULATION R ESULTS": "results",
+        "VI. C ONCLUSIONS AND F UTURE W ORK": "conclusion",
+        "R EFERENCES": "references",
+    }
+    assert heading_matches("VI. C ONCLUSIONS AND F UTURE W ORK", "VI. Conclusions and future work")
+
+
+def test_a_lone_capital_word_is_not_joined_to_the_next():
+    pages = [
+        "\n".join(["I. INTRODUCTION", para(0, 10), "II. A SURVEY OF PARSERS", para(1, 10)]),
+        "\n".join(["III. EXPERIMENTS", para(2, 10), "IV. CONCLUSION", para(3)]),
+    ]
+    assert "II. A SURVEY OF PARSERS" in headings(find_sections(pages))
+
+
+def biology_pages(*, conclusion: bool = False) -> list[str]:
+    """Results, Discussion, then Materials and methods with unnumbered parts."""
+    closing = ["Conclusions", para(5)] if conclusion else []
+    return [
+        "\n".join(["Abstract", para(0), "Introduction", para(1, 10)]),
+        "\n".join(["Results", para(2, 10), "Discussion", para(3, 8), *closing]),
+        "\n".join(
+            [
+                "Materials and methods",
+                "Cell culture",
+                para(4),
+                "Statistical analysis",
+                para(5),
+                "Data availability",
+                para(0, 3),
+                "References",
+                "1. Smith J. A paper. Nature 2020.",
+            ]
+        ),
+    ]
+
+
+def test_discussion_is_the_conclusion_when_there_is_no_conclusion():
+    sections = find_sections(biology_pages())
+    assert by_heading(sections, "Discussion").role == "conclusion"
+    assert [s.heading for s in sections if s.role == "conclusion"] == ["Discussion"]
+
+
+def test_discussion_stays_discussion_next_to_a_conclusion():
+    sections = find_sections(biology_pages(conclusion=True))
+    assert by_heading(sections, "Discussion").role == "discussion"
+    assert by_heading(sections, "Conclusions").role == "conclusion"
+
+
+def test_methods_after_the_discussion_keep_their_parts():
+    sections = find_sections(biology_pages())
+    methods = by_heading(sections, "Materials and methods")
+    assert methods.role == "method"
+    for part in ("Cell culture", "Statistical analysis"):
+        assert by_heading(sections, part).role == "method"
+        assert by_heading(sections, part).level == 2
+    assert by_heading(sections, "Data availability").role == "other"
+
+
+@pytest.mark.parametrize("heading", ["STAR★Methods", "STAR+METHODS", "Experimental procedures"])
+def test_cell_press_method_names(heading):
+    pages = biology_pages()
+    pages[2] = pages[2].replace("Materials and methods", heading)
+    sections = find_sections(pages)
+    assert by_heading(sections, heading).role == "method"
+
+
+def test_an_opening_summary_is_the_abstract_and_a_closing_one_the_conclusion():
+    opening = [
+        "\n".join(["SUMMARY", para(0), "INTRODUCTION", para(1, 10), "RESULTS", para(2, 10)]),
+        "\n".join(["DISCUSSION", para(3, 8), "STAR★METHODS", para(5)]),
+    ]
+    sections = find_sections(opening)
+    assert by_heading(sections, "Summary").role == "abstract"
+    assert by_heading(sections, "Discussion").role == "conclusion"
+    closing = [
+        "\n".join(["ABSTRACT", para(0), "INTRODUCTION", para(1, 10), "RESULTS", para(2, 10)]),
+        "\n".join(["DISCUSSION", para(3, 8), "SUMMARY", para(4), "METHODS", para(5)]),
+    ]
+    sections = find_sections(closing)
+    assert by_heading(sections, "Summary").role == "conclusion"
+    assert by_heading(sections, "Discussion").role == "discussion"
+
+
+def test_ornaments_and_run_together_words_do_not_hide_a_heading():
+    """ACS prints "■INTRODUCTION"; pypdf runs some fonts' words together."""
+    pages = [
+        "\n".join(["■INTRODUCTION", para(0, 10), "■RESULTS", para(1, 10)]),
+        "\n".join(["■DISCUSSION", para(2, 8), "MATERIALSANDMETHODS", para(3, 8)]),
+    ]
+    sections = find_sections(pages)
+    assert by_heading(sections, "Introduction").role == "introduction"
+    assert by_heading(sections, "Materials and methods").role == "method"
+    assert by_heading(sections, "Discussion").role == "conclusion"
+
+
+def test_a_supplement_list_and_a_wrapped_sentence_are_not_methods():
+    """Science lists the online supplement's parts after the article; a sentence may wrap so
+    that a line reads "methods."."""
+    pages = [
+        para(0, 12) + "\nexisting synthetic\nmethods.\n" + para(1, 10),
+        "\n".join(
+            [
+                "Concluding remarks",
+                para(2, 8),
+                "ACKNOWLEDGMENTS",
+                para(3, 3),
+                "SUPPLEMENTARY MATERIALS",
+                "science.org/doi/10.1126/science.abc1234",
+                "Materials and Methods",
+                "Figs. S1 to S20",
+                "Tables S1 to S11",
+                "References (47-83)",
+            ]
+        ),
+    ]
+    sections = find_sections(pages)
+    assert not [s.heading for s in sections if s.role == "method"]
+    assert by_heading(sections, "Concluding remarks").role == "conclusion"
+
+
+@pytest.mark.parametrize(
+    ("found", "label"),
+    [("STAR+METHODS", "STAR★Methods"), ("MATERIALSANDMETHODS", "Materials and methods")],
+)
+def test_heading_matches_ignores_symbols_and_run_together_words(found, label):
+    assert heading_matches(found, label)

@@ -801,10 +801,56 @@ def _frequent_phrases(paper: Paper, parts: PaperParts, limit: int) -> list[str]:
 _SELF = re.compile(r"\b(?:we|our|us)\b", re.IGNORECASE)
 
 
+_AFFILIATION_WORD = re.compile(
+    r"\b(?:Department|Dept\.|Universit[a-zé]+|Institut[a-z]*|Laborator[a-z]+|School of|"
+    r"College|Faculty|Hospital|Cent(?:er|re)\b|Academy|Inc\.|Ltd\.?|GmbH|Corporation)"
+)
+_NOT_AFFILIATION = re.compile(
+    r"©|\bcopyright\b|\blicen[cs]e|\bcitation\b|https?://|\bdoi\b|@|\bpublished\b|"
+    r"\breceived\b|\baccepted\b|\bcorrespond|\beditor\b",
+    re.IGNORECASE,
+)
+_AFFILIATION_LABEL = re.compile(r"^(?:author affiliations?|affiliations?)\s*[:：]?\s*", re.I)
+# Affiliation markers: "1Department", "aGuangdong", "♢Allen", "αAllen", "*", "†".
+_MARKER = r"(?:\d{1,2}|[a-z](?=[A-Z][a-z])|[^\w\s(\"“'‘&]|[\u0370-\u03ff])"
+_AFFILIATION_LEAD = re.compile(rf"^(?:{_MARKER}[\s,]*)+")
+_NEXT_AFFILIATION = re.compile(rf"\s{_MARKER}\s*(?=[A-Z])|;|\s[^\w\s,.()\-–&'’]")
+_CAPS_NAME = re.compile(r"^[A-Z][A-Z.\-']+(?: [A-Z][A-Z.\-']+){1,3}, ")  # "TAL AUGUST, "
+_ENDS_MID_NAME = re.compile(r"\b(?:of|for|and|the|de|di|du|in|at|&)$")
+MAX_AFFILIATION_CHARS = 200
+
+
+def page_one_affiliation(paper: Paper) -> str | None:
+    """The first affiliation printed at the start of the paper (usually the first author's,
+    marked 1 or a): "1Department of X, University of Y; 2..." -> "Department of X, University
+    of Y". Cell Press prints a graphical abstract first, so page 2 is read too."""
+    for page in paper.pages[:2]:
+        raws = page.text.split("\n")[:120]
+        for index, raw in enumerate(raws):
+            line = normalize_space(raw[:500])
+            if _ENDS_MID_NAME.search(line) and index + 1 < len(raws):  # "University of" / "X"
+                line = normalize_space(f"{line} {raws[index + 1][:500]}")
+            if not _AFFILIATION_WORD.search(line) or _NOT_AFFILIATION.search(line):
+                continue
+            line = _CAPS_NAME.sub("", _AFFILIATION_LABEL.sub("", line, count=1), count=1)
+            line = _AFFILIATION_LEAD.sub("", line, count=1)
+            cut = _NEXT_AFFILIATION.search(line)
+            if cut:
+                line = line[: cut.start()]
+            line = line.strip(" ,;.")
+            if len(line) > MAX_AFFILIATION_CHARS:
+                line = line[: line.rfind(",", 0, MAX_AFFILIATION_CHARS)].strip(" ,")
+            if len(line.split()) >= 2 and _AFFILIATION_WORD.search(line):
+                return line
+    return None
+
+
 def answer_overview(parts: PaperParts, lang: Language) -> str:
     L = lang.labels
     meta = parts.paper.meta
-    affiliation = meta.affiliations[0] if meta.affiliations else L["not_stated"]
+    affiliation = (
+        meta.affiliations[0] if meta.affiliations else page_one_affiliation(parts.paper)
+    ) or L["not_stated"]
     keywords = find_keywords(parts.paper, parts)
     used: dict[str, None] = {}
     intro = parts.introduction
@@ -909,6 +955,53 @@ def _top_level(paper: Paper, index: int) -> int:
     return index
 
 
+def _content_grams(text: str) -> list[tuple[str, ...]]:
+    """The sentence's 2- and 3-word runs of content words, in order, as written."""
+    tokens = _TOKEN.findall(text)
+    grams: list[tuple[str, ...]] = []
+    for i in range(len(tokens)):
+        for n in (3, 2):
+            gram = tuple(tokens[i : i + n])
+            if len(gram) == n and all(len(t) > 2 and t.lower() not in _STOPWORDS for t in gram):
+                grams.append(gram)
+    return grams
+
+
+def step_labels(sentences: list[Sentence], vocabulary: Counter[str]) -> list[str]:
+    """A short name for each of several steps taken from one subsection, from each sentence's
+    own words: the run of content words the method part repeats most ("shear stress assay"),
+    else the sentence's first such run. Names are distinct."""
+    labels: list[str] = []
+    for sentence in sentences:
+        grams = _content_grams(sentence.text)
+        taken = {label.casefold() for label in labels}
+        fresh = [g for g in grams if " ".join(g).casefold() not in taken]
+        # max() keeps the first of equals: the earliest run in the sentence
+        best = max(
+            fresh,
+            key=lambda g: vocabulary[" ".join(g).lower()] * (1.5 if len(g) == 3 else 1.0),
+            default=None,
+        )
+        if best is not None and vocabulary[" ".join(best).lower()] < 2:
+            best = fresh[0]
+        if best is not None:
+            label = " ".join(best)
+        else:
+            label = " ".join(sentence.text.split()[:5]).rstrip(" ,;:.")
+        label = label[:1].upper() + label[1:]
+        while label.casefold() in taken:
+            label += f" ({len(labels) + 1})"
+        labels.append(label)
+    return labels
+
+
+def _gram_counts(sentences: list[Sentence]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for sentence in sentences:
+        counts.update(" ".join(g).lower() for g in _content_grams(sentence.text))
+    return counts
+
+
 def answer_methods(parts: PaperParts, lang: Language) -> str:
     paper = parts.paper
     used: dict[str, None] = {}
@@ -920,6 +1013,7 @@ def answer_methods(parts: PaperParts, lang: Language) -> str:
         for s in _main_method_part(paper, method):
             by_section.setdefault((s.section, s.heading), []).append(s)
         per_section = 1 if len(by_section) >= 3 else (2 if len(by_section) == 2 else 4)
+        vocabulary = _gram_counts(method)
         for (_, heading), sentences in by_section.items():
             name = step_name(heading) or _phrase(lang, "step").format(n=len(steps) + 1)
             chosen = pick(
@@ -930,7 +1024,10 @@ def answer_methods(parts: PaperParts, lang: Language) -> str:
                 minimum=-99,
                 bonus=_early(sentences, 4.0, 3),
             )
-            steps += [(name, [s]) for s in chosen]
+            # Several steps from one subsection would all carry its heading: name each by
+            # what it says instead.
+            names = step_labels(chosen, vocabulary) if len(chosen) > 1 else [name]
+            steps += [(label, [s]) for label, s in zip(names, chosen, strict=True)]
         steps = steps[:8]
     else:
         top = [  # the body's own sections: not the front matter, introduction or endings

@@ -11,8 +11,9 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from itertools import pairwise
 
-__all__ = ["clean_pages"]
+__all__ = ["clean_pages", "strip_line_numbers"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff\ufffe]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -79,13 +80,46 @@ def _page_number_lines(pages: list[list[str]]) -> set[tuple[int, int]]:
     return {(p, i) for p, i, offset in found if offset == best}
 
 
+_TRAILING_INT = re.compile(r"(?:^|\s)(\d{1,5})$")
+_LEADING_INT = re.compile(r"^(\d{1,5})(?:\s|$)")
+
+
+def _line_numbers(lines: list[str], pattern: re.Pattern[str]) -> list[int] | None:
+    """The line number each line carries, when the page is a line-numbered manuscript: most
+    lines end (or start) with a number and those numbers count up one by one."""
+    found = [(i, int(m.group(1))) for i, line in enumerate(lines) if (m := pattern.search(line))]
+    filled = sum(1 for line in lines if line)
+    if filled < 8 or len(found) < 0.6 * filled:
+        return None
+    steps = sum(1 for (_, a), (_, b) in pairwise(found) if 0 < b - a <= 3)
+    if steps < 0.8 * (len(found) - 1):
+        return None
+    return [i for i, _ in found]
+
+
+def strip_line_numbers(lines: list[str]) -> list[str]:
+    """Drop a manuscript's line numbers ("growth transition in 6"; a line of just "7"), which
+    would otherwise end every heading and sentence; other pages are left alone."""
+    for pattern, at_end in ((_TRAILING_INT, True), (_LEADING_INT, False)):
+        numbered = _line_numbers(lines, pattern)
+        if numbered is None:
+            continue
+        out = list(lines)
+        for i in numbered:
+            match = pattern.search(out[i])
+            if match:
+                out[i] = (out[i][: match.start()] if at_end else out[i][match.end() :]).strip()
+        return out
+    return lines
+
+
 def _dehyphenate(lines: list[str], words: Counter[str]) -> list[str]:
     """Join words split at a line end ("adip-" + "iscing"); keep real hyphens.
 
     A lowercase-lowercase split is joined unless the document spells the hyphenated form more
     often, both halves are words the document uses on their own or in other compounds
-    ("token-" + "level" beside "high-level"), or the first part is itself a compound
-    ("state-of-the-" + "art"). Anything else
+    ("token-" + "level" beside "high-level"), or either part is itself a compound
+    ("state-of-the-" + "art", "state-" + "of-the-art"). Anything else
     ("GPT-" + "4", "Multi-" + "LexSum") keeps its hyphen. Either way the second part moves up
     to the first line, so line structure (one heading per line) is preserved.
     """
@@ -108,8 +142,8 @@ def _dehyphenate(lines: list[str], words: Counter[str]) -> list[str]:
         join = False
         if tail and last[-1].islower() and tail[0].islower():
             joined, hyphened = (last + tail).lower(), f"{last}-{tail}".lower()
-            if words[hyphened] > words[joined]:
-                join = False
+            if words[hyphened] > words[joined] or piece[len(tail) : len(tail) + 1] == "-":
+                join = False  # spelled so elsewhere, or "state-" + "of-the-art"
             elif words[joined]:
                 join = True
             elif (
@@ -132,7 +166,7 @@ def clean_pages(raw_pages: list[str]) -> list[str]:
     and blank lines at most one. Text is otherwise left as the PDF has it, so a sentence quoted
     from the paper can still be found in it.
     """
-    pages = [_normalise_page(text or "") for text in raw_pages]
+    pages = [strip_line_numbers(_normalise_page(text or "")) for text in raw_pages]
     running = _running_keys(pages)
     numbers = _page_number_lines(pages)
     words: Counter[str] = Counter()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .cleanup import strip_line_numbers
 from .record import PdfText
 
 __all__ = ["title_and_authors"]
@@ -39,7 +40,8 @@ _SKIP_LINE = re.compile(
     r"^(?:january|february|march|april|may|june|july|august|september|october|november|"
     r"december)\b.*\d{4}|^\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{4}|"
     r"^page \d+|^\d+$|^research article$|^original article$|^review article$|^article$|"
-    r"^letter$|^perspective$|^communication$|^open access$|^technical report$)",
+    r"^letter$|^perspective$|^communication$|^open access$|^technical report$|"
+    r"^running (?:title|head)\b|^key words\b)",
     re.I,
 )
 _STOP_LINE = re.compile(
@@ -51,7 +53,7 @@ _EMAIL = re.compile(r"\S+@\S+|\{[^}]*\}\s*@\S*")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _AFFILIATION = re.compile(
     r"\b(?:universit\w*|univ\.|institut\w*|college|school|department|dept\.?|faculty|"
-    r"laborator\w*|lab|labs|centre|center|research|inc\.?|ltd\.?|llc|corp\w*|company|gmbh|"
+    r"laborator\w*|lab|labs|centre|center|research|sciences|inc\.?|ltd\.?|llc|corp\w*|company|gmbh|"
     r"hospital|academy|foundation|google|microsoft|meta|deepmind|openai|ibm|amazon|"
     r"nvidia|bytedance|alibaba|tencent|baidu|huawei|allen|ai2|usa|u\.s\.a|uk|china|germany|"
     r"france|canada|japan|korea|india|italy|spain|switzerland|netherlands|australia|"
@@ -113,7 +115,10 @@ def _name_ok(name: str) -> bool:
         if not token[0].isupper():
             return False
         capitalised += 1
-    return capitalised >= 1 and any(len(t.strip(".")) > 1 for t in tokens)
+    # Initials alone ("J. K.", "JK") are not a name: one token must be a written-out word.
+    return capitalised >= 1 and any(
+        len(t.strip(".-")) > 1 and any(ch.islower() for ch in t) for t in tokens
+    )
 
 
 def _split_meta_authors(author: str) -> list[str]:
@@ -140,8 +145,24 @@ def _meta_authors_ok(names: list[str], page_text: str) -> bool:
         return False
     if not page_text.strip():
         return True
-    surname = names[0].split()[-1]
-    return _norm_key(surname) in _norm_key(page_text[:6000])
+    return _surname(names[0]) in _compact(page_text[:6000])
+
+
+def _is_people(text: str) -> bool:
+    """Author or affiliation text: e-mails, institutions, footnote marks, "He1 Huang1"."""
+    return bool(
+        _EMAIL.search(text)
+        or _AFFILIATION.search(text)
+        or re.search(r"[∗*†‡§¶♠♢♡♣♦□⋄]", text)
+        or len(re.findall(r"[a-z][\d\u0370-\u03ff]\b", text)) >= 2  # "He1 Huang1", "Loα"
+    )
+
+
+def _starts_author_block(line: str) -> bool:
+    """A line of names with marks ("Natsuko Izumi1,†, Keisuke Shoji1,2,3,†"), not prose."""
+    words = [w for w in line.split() if any(ch.isalpha() for ch in w)]
+    capitalised = sum(w[0].isupper() for w in words)
+    return bool(words) and capitalised >= 0.6 * len(words) and _looks_like_author_line(line)
 
 
 def _title_block(lines: list[tuple[float, str]]) -> tuple[int, int] | None:
@@ -161,19 +182,24 @@ def _title_block(lines: list[tuple[float, str]]) -> tuple[int, int] | None:
     while i < len(top):
         size = top[i][0]
         j = i + 1
-        while j < len(top) and abs(top[j][0] - size) < 0.6 and j - i < 4:
+        # A run of one size is the title, unless the author line is set in that size too.
+        while (
+            j < len(top)
+            and abs(top[j][0] - size) < 0.6
+            and j - i < 4
+            and (
+                _is_people(top[i][1])
+                or _ENDS_WITH_CONNECTIVE.search(top[j - 1][1])
+                or not _starts_author_block(top[j][1])
+            )
+        ):
             j += 1
         runs.append((i, j, size))
         i = j
     eligible: list[tuple[int, int, float, int]] = []
     for start, end, size in runs:
         text = " ".join(line for _, line in top[start:end])
-        people = (
-            _EMAIL.search(text)
-            or _AFFILIATION.search(text)
-            or re.search(r"[∗*†‡§¶♠♢♡♣♦□⋄]", text)
-            or len(re.findall(r"[a-z][\d\u0370-\u03ff]\b", text)) >= 2  # "He1 Huang1", "Loα"
-        )
+        people = _is_people(text)
         if people and eligible:
             break  # the author block has begun
         if size <= 0 or people or _SKIP_LINE.search(top[start][1]) or len(text) < 4:
@@ -252,12 +278,30 @@ def _text_title(lines: list[str]) -> tuple[int, int] | None:
     return start, end
 
 
+_LETTER_MARK = re.compile(r"(?<=[a-z]),([a-z])(?=[,\s]|$)")
+
+
+def _without_letter_marks(line: str) -> str:
+    """PNAS marks affiliations with letters run into the names: "Yamin Gonga,b,1, Zhifeng
+    Wanga,1". Where a lone letter follows a comma, letters mark affiliations, so each name's
+    last letter before a comma or a number (a to h, or higher if seen) is its mark."""
+    seen = _LETTER_MARK.findall(line)
+    if not seen:
+        return line
+    highest = max(*seen, "h")  # a name's own letter may be one no lone letter shows
+    return re.sub(
+        rf"(?<=[A-Z][a-z])([a-z]*?)[a-{highest}](?=\s*(?:,|\d|$))",
+        r"\1",
+        line,
+    )
+
+
 def _names_from_lines(lines: list[str]) -> list[str]:
     """Split author lines into names, dropping markers, emails, affiliations."""
     names: list[str] = []
     dangling = ""
     for raw in lines:
-        line = _URL.sub(" ", _EMAIL.sub(" ", raw))
+        line = _without_letter_marks(_URL.sub(" ", _EMAIL.sub(" ", raw)))
         if not line.strip():
             continue
         if _AFFILIATION.search(line):
@@ -357,6 +401,9 @@ def title_and_authors(info: PdfText | None, first_page_text: str) -> tuple[str, 
     sized: list[tuple[float, str]] = []
     if info is not None and info.title_lines:
         sized = [(size, _bounded(line)) for size, line in info.title_lines if line.strip()]
+        # A line-numbered manuscript: "... transition in 6" / "the moss Physcomitrium patens 7"
+        texts = strip_line_numbers([line for _, line in sized])
+        sized = [(size if t else 0.0, t) for (size, _), t in zip(sized, texts, strict=True)]
 
     title = ""
     author_lines: list[str] = []
@@ -377,12 +424,78 @@ def title_and_authors(info: PdfText | None, first_page_text: str) -> tuple[str, 
     title = _collapse(title)
 
     meta_title = _bounded(info.meta_title) if info else ""
-    if meta_title and _title_ok(meta_title, page_text):
+    if meta_title and _title_ok(meta_title, page_text) and not _cut_short(meta_title, title):
+        if _compact(meta_title) != _compact(title):
+            # The largest type was not the title (PNAS sets a "Significance" box first): the
+            # names follow the title where it is printed.
+            sized_texts = [line for _, line in sized]
+            end = _end_of(meta_title, sized_texts)
+            if end is not None:
+                author_lines = _author_lines(sized_texts, end, [size for size, _ in sized])
+            elif (end := _end_of(meta_title, lines)) is not None:
+                author_lines = _author_lines(lines, end, None)
         title = meta_title
 
     authors = _names_from_lines(author_lines)
     # An author list can be long (hundreds of names): only its tokens are bounded.
     meta_names = _split_meta_authors(_bounded(info.meta_author, 1_000_000)) if info else []
-    if _meta_authors_ok(meta_names, page_text):
+    meta_names = _in_printed_order(meta_names, page_text)
+    if _meta_authors_ok(meta_names, page_text) and not _printed_names_are_fuller(
+        authors, meta_names
+    ):
         authors = meta_names
     return title, authors
+
+
+def _compact(text: str) -> str:
+    """Letters and digits only: pypdf may split words ("Da vid Mas-Pont e") or join them."""
+    return re.sub(r"[\W_]+", "", _collapse(text).casefold())
+
+
+def _cut_short(meta_title: str, printed: str) -> bool:
+    """Metadata holding only the start of the printed title ("A loss-of-function mutation in")."""
+    meta, full = _compact(meta_title), _compact(printed)
+    return len(full) > len(meta) + 3 and full.startswith(meta)
+
+
+def _end_of(title: str, lines: list[str]) -> int | None:
+    """The index after the last line of ``title`` printed over up to four lines of ``lines``."""
+    target = _compact(title)
+    for start in range(min(len(lines), 80)):
+        joined = ""
+        for end in range(start, min(start + 4, len(lines))):
+            joined += _compact(lines[end])
+            if not joined or not target.startswith(joined):
+                break
+            if joined == target:
+                return end + 1
+    return None
+
+
+def _surname(name: str) -> str:
+    return _compact(name.split()[-1]) if name.split() else ""
+
+
+def _in_printed_order(names: list[str], page_text: str) -> list[str]:
+    """Metadata names as the page prints them: "Mas-Ponte David" -> "David Mas-Ponte" when
+    only the reversed form is on the page."""
+    if not names or not page_text:
+        return names
+    page = _compact(page_text[:6000])
+    first = names[0].split()
+    if len(first) == 2 and _compact(names[0]) not in page:
+        flipped = f"{first[1]} {first[0]}"
+        if _compact(flipped) in page:
+            return [" ".join(reversed(n.split())) if len(n.split()) == 2 else n for n in names]
+    return names
+
+
+def _printed_names_are_fuller(printed: list[str], meta: list[str]) -> bool:
+    """The names under the title beat the metadata when the metadata's first name is someone
+    the page lists later (an uploader's name) or a shorter form of the same person ("Greg
+    Matera" for "A. Gregory Matera")."""
+    if not printed or not meta:
+        return False
+    if _surname(meta[0]) in {_surname(name) for name in printed[1:]}:
+        return _surname(meta[0]) != _surname(printed[0])
+    return _surname(meta[0]) == _surname(printed[0]) and len(printed[0]) > len(meta[0])
