@@ -53,7 +53,8 @@ NUMBER_RE = re.compile(
 )
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+./][A-Za-z0-9]+){0,4}")
 _STRIP_RE = re.compile(
-    r"https?://\S{1,500}|arXiv:\s?\S{1,40}|\b\d{4}-\d{2}-\d{2}\b"  # links, IDs, dates
+    r"https?://[^\s)\]]{1,500}|(?:arXiv:\s?)?\b\d{4}\.\d{4,5}(?:v\d{1,3})?\b"  # links, IDs
+    r"|arXiv:\s?[a-z-]{2,20}(?:\.[A-Z]{2})?/\d{7}|\b\d{4}-\d{2}-\d{2}\b"  # old IDs, dates
     r"|^\s{0,8}(?:[-*]\s{1,4})?(?:\(\d{1,2}\)|（\d{1,2}）|\d{1,2}[.)](?=\s))"  # part markers
     r"|^#{1,6}\s{1,4}\d{1,2}\."  # "## 7." headings
     r"|\(\d{1,2}\)|（\d{1,2}）"  # enumerations inside a line
@@ -714,3 +715,110 @@ def arxiv_page_url(pdf_url: str | None) -> Callable[[int], str | None]:
     if not pdf_url:
         return lambda page: None
     return lambda page: f"{pdf_url}#page={page}"
+
+
+def describe(report: GroundingReport, lang: str = "en") -> list[str]:
+    """One short line per mark, for a terminal that already showed the unchecked text."""
+    zh = _is_zh(lang)
+    lines: list[str] = []
+    for c in report.citations:
+        claim = c.sentence if len(c.sentence) <= 70 else c.sentence[:67] + "…"
+        if c.status == WRONG_PAGE:
+            old, new = _page_text(c.cited_pages, zh), _page_text(c.found_pages, zh)
+            lines.append(
+                f"页码已更正：{old} → {new}：“{claim}”"
+                if zh
+                else f"corrected {old} → {new}: “{claim}”"
+            )
+        elif c.status == UNSUPPORTED:
+            lines.append(
+                f"论文中找不到依据：“{claim}”" if zh else f"not supported by the paper: “{claim}”"
+            )
+    for number in report.numbers_not_found:
+        lines.append(
+            f"论文中未找到数字 {number}" if zh else f"number not found in the paper: {number}"
+        )
+    return lines
+
+
+@dataclass
+class Grounder:
+    """Checks one paper's answers, remembering each report: the app renders a finished part
+    many times while the others stream."""
+
+    pages: Sequence[str] | PaperIndex
+    lang: str = "en"
+    page_url: Callable[[int], str | None] = field(default=lambda page: None)
+    show_pages: bool = True
+    _reports: dict[str, GroundingReport] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def for_paper(cls, paper, lang: str, *, show_pages: bool = True) -> Grounder:
+        return cls(index_for(paper), lang, arxiv_page_url(paper.meta.pdf_url), show_pages)
+
+    def report(self, text: str) -> GroundingReport:
+        if text not in self._reports:
+            if len(self._reports) > 64:
+                self._reports.clear()
+            self._reports[text] = check_citations(text, self.pages, lang=self.lang)
+        return self._reports[text]
+
+    def annotate(self, text: str) -> str:
+        return annotate(
+            text,
+            self.report(text),
+            page_url=self.page_url,
+            show_pages=self.show_pages,
+            lang=self.lang,
+        )
+
+    def summary(self, texts: Iterable[str]) -> str:
+        total = GroundingReport()
+        for text in texts:
+            if text.strip():
+                total = total + self.report(text)
+        return total.summary_line(self.lang)
+
+
+@dataclass(frozen=True)
+class GroundingDefect:
+    """A finding of ``check --paper``: kind, 1-based line, the text, and for a wrong page the
+    page where the support was found."""
+
+    kind: str  # citation_unsupported | citation_wrong_page | number_not_in_paper
+    line: int
+    text: str
+    found_page: int | None = None
+
+    def to_json(self) -> dict:
+        data = {"kind": self.kind, "line": self.line, "text": self.text}
+        if self.found_page is not None:
+            data["found_page"] = self.found_page
+        return data
+
+
+def defects_of(text: str, report: GroundingReport) -> list[GroundingDefect]:
+    def line_of(offset: int) -> int:
+        return text.count("\n", 0, offset) + 1
+
+    found: list[GroundingDefect] = []
+    for c in report.citations:
+        claim = c.sentence if len(c.sentence) <= 120 else c.sentence[:117] + "…"
+        if c.status == WRONG_PAGE:
+            found.append(
+                GroundingDefect(
+                    "citation_wrong_page",
+                    line_of(c.span[0]),
+                    f"cites {_page_text(c.cited_pages, False)}, found on "
+                    f"{_page_text(c.found_pages, False)}: {claim}",
+                    c.found_pages[0],
+                )
+            )
+        elif c.status == UNSUPPORTED:
+            found.append(GroundingDefect("citation_unsupported", line_of(c.span[0]), claim))
+    for n in report.numbers:
+        where = "on the cited page" if n.on_cited_page else "in the paper"
+        found.append(
+            GroundingDefect("number_not_in_paper", line_of(n.span[0]), f"{n.text} is not {where}")
+        )
+    return sorted(found, key=lambda d: d.line)

@@ -100,6 +100,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
         model: str | None,
         api_key: str | None,
         fresh_run: bool,
+        show_pages: bool = True,
     ) -> Iterator[tuple]:
         """Summarize one paper; yields (status, header, tldr, overview, methods, conclusion,
         figures, download) as the text arrives."""
@@ -132,6 +133,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
                 language=lang,
                 cache=cache,
                 refresh=bool(fresh_run),
+                show_pages=show_pages is not False,
             )
         except ChatPaperError as err:
             raise gr.Error(str(err), print_exception=False) from None
@@ -143,9 +145,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
 
         folder = Path(tempfile.mkdtemp(prefix="chatpaper-"))
         try:  # Gradio copies what we yield into its own cache: our folder is scratch
-            figures_future: Future[list[Figure]] = _figure_pool.submit(
-                figures_of, paper, settings
-            )
+            figures_future: Future[list[Figure]] = _figure_pool.submit(figures_of, paper, settings)
             figures: list[Figure] = []
 
             def panels() -> None:
@@ -205,6 +205,9 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
             status = f"Finished in {elapsed:.1f} s with {job.engine}{source}."
             if errors:
                 status += f" {len(errors)} part(s) failed; see the panels."
+            checked = job.grounding_summary()
+            if checked:
+                status += f" {checked}"
             yield outputs()
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -249,6 +252,11 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                     placeholder="leave empty to use the server's key",
                 )
                 fresh_box = gr.Checkbox(label="Fresh run (ignore the results cache)", value=False)
+                pages_box = gr.Checkbox(
+                    label="Show page references (claims are checked either way)",
+                    value=True,
+                    elem_id="show-pages",
+                )
                 run_button = gr.Button("Summarize", variant="primary", elem_id="summarize")
                 gr.Examples(EXAMPLES, inputs=[arxiv_box], label="Examples")
                 with gr.Accordion("How it works", open=False):
@@ -269,7 +277,16 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
 
         run_button.click(
             make_summarize_handler(settings, cache),
-            inputs=[arxiv_box, pdf_box, language_box, engine_box, model_box, key_box, fresh_box],
+            inputs=[
+                arxiv_box,
+                pdf_box,
+                language_box,
+                engine_box,
+                model_box,
+                key_box,
+                fresh_box,
+                pages_box,
+            ],
             outputs=[
                 status_box,
                 header_box,
