@@ -581,9 +581,10 @@ def check_citations(
         anchors = anchors_of(claim, english=english_answer)
         citation = _judge(index, claim, cited, anchors, english_answer, m.span())
         report.citations.append(citation)
-        if citation.status in (VERIFIED, WRONG_PAGE):
+        if citation.status != UNCHECKED or anchors.numbers:
             # A claim can be on its page with one number changed: each number must be there.
-            region = index.region(citation.found_pages)
+            pages = citation.found_pages if citation.status == WRONG_PAGE else cited
+            region = index.region(pages)
             for n in NUMBER_RE.finditer(masked, start, m.start()):
                 values = number_values(n)
                 missing = values and not any(values & page.numbers for page in region)
