@@ -567,7 +567,7 @@ def check_citations(
     index = pages if isinstance(pages, PaperIndex) else PaperIndex.build(pages)
     english_answer = _is_english(lang) and not _CJK_RE.search(answer[:2000])
     report = GroundingReport()
-    masked = _mask(answer)
+    masked = blank_non_claims(answer)
     marked: set[tuple[int, int]] = set()
     previous_end = 0
     for m in CITATION_RE.finditer(answer):
@@ -589,7 +589,8 @@ def check_citations(
                 values = number_values(n)
                 missing = values and not any(values & page.numbers for page in region)
                 if missing and not _is_page_like(n, masked):
-                    report.numbers.append(NumberMark(n.group().strip(), n.span(), True))
+                    elsewhere = bool(values & index.all_numbers)  # else: nowhere in the paper
+                    report.numbers.append(NumberMark(n.group().strip(), n.span(), elsewhere))
                     marked.add(n.span())
     report.numbers += [n for n in _numbers_not_in_paper(masked, index) if n.span not in marked]
     report.numbers.sort(key=lambda n: n.span)
@@ -633,7 +634,7 @@ def _numbers_not_in_paper(masked: str, index: PaperIndex) -> list[NumberMark]:
     return marks
 
 
-def _mask(answer: str) -> str:
+def blank_non_claims(answer: str) -> str:
     """The answer with citation markers, links, IDs and part numbers blanked (same length)."""
 
     def blank(m: re.Match[str]) -> str:
