@@ -22,6 +22,7 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 
 VERIFIED, WRONG_PAGE, UNSUPPORTED, UNCHECKED = "verified", "wrong_page", "unsupported", "unchecked"
 
@@ -35,6 +36,11 @@ MAX_CLAIM_CHARS = 600
 MAX_ANCHORS = 10  # per kind and claim: bounded work whatever the answer
 MAX_CITATIONS = 400
 SPILL_CHARS = 300
+NEAR_TIE = 0.05  # pages scoring this close to the best are told apart by wording
+MAX_TIES = 8
+MAX_PAIRS = 60
+VERBATIM_AT = 0.8  # share of a claim's word pairs: near-verbatim on that page
+LOOSE_AT = 0.4
 MAX_TOKEN = 48  # longer "words" (base64, URLs) are not anchors
 
 # --- citation markers ------------------------------------------------------------------------
@@ -612,6 +618,18 @@ def _judge(
         (index.score(anchors, [p], substring=False), p) for p in range(1, len(index.pages) + 1)
     ]
     best_score, best_page = max(scores, key=lambda sp: (sp[0], -sp[1])) if scores else (0.0, 0)
+    # Pages that hold the anchors about equally well: the one that has the claim's wording
+    # (its word pairs) wins; a near-verbatim claim on another page than the cited one (and
+    # not on the cited one) is a wrong page even when the cited page has its words.
+    pairs = _word_pairs(claim)
+    near = sorted((sp for sp in scores if sp[0] >= best_score - NEAR_TIE), reverse=True)
+    if pairs and best_score > 0:
+        phrased = [(_phrase_share(pairs, index.pages[p - 1]), sc, p) for sc, p in near[:MAX_TIES]]
+        phrase, _, best_page = max(phrased, key=lambda t: (t[0], t[1], -t[2]))
+        cited_phrase = max((_phrase_share(pairs, page) for page in index.region(cited)), default=0)
+        if best_page not in cited and phrase >= VERBATIM_AT and cited_phrase <= LOOSE_AT:
+            quote = index.best_sentence(anchors, best_page)
+            return Citation(claim, cited, WRONG_PAGE, (best_page,), quote, span)
     clearly_elsewhere = best_score >= on_cited + MARGIN and best_page not in cited
     if on_cited >= SURE_AT or (on_cited >= VERIFY_AT and not clearly_elsewhere):
         best = max(cited, key=lambda p: index.score(anchors, [p]))
@@ -622,6 +640,19 @@ def _judge(
     if best_score < SOMEWHERE_AT and on_cited < SOMEWHERE_AT:
         return Citation(claim, cited, UNSUPPORTED, span=span)
     return Citation(claim, cited, UNCHECKED, span=span)
+
+
+_PAIR_WORD = re.compile(r"[a-z0-9]{1,48}")
+
+
+def _word_pairs(claim: str) -> list[str]:
+    """Adjacent word pairs of a claim ("processing pipeline"): its wording, bounded."""
+    words = _PAIR_WORD.findall(claim[:MAX_CLAIM_CHARS].lower())
+    return [f"{a} {b}" for a, b in pairwise(words)][:MAX_PAIRS]
+
+
+def _phrase_share(pairs: list[str], page: _PageIndex) -> float:
+    return sum(pair in page.lower for pair in pairs) / len(pairs) if pairs else 0.0
 
 
 def _numbers_not_in_paper(masked: str, index: PaperIndex) -> list[NumberMark]:

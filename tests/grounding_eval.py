@@ -17,7 +17,9 @@ from chatpaper.reader import read_pdf_file
 from chatpaper.summarize import SummaryJob
 
 _CITE = re.compile(r"\(p\. (\d{1,4})\)")
-_NUMBER = re.compile(r"(?<![\w.,\[])(\d{2,4})(?![\w.,\]])")
+# A figure of the claim, not a reference marker: "(31)", "( 45 )" and "[14-16, 27]" point to
+# the bibliography (changing them changes no result), so they are not varied.
+_NUMBER = re.compile(r"(?<![\w.,\[(–-])(?<!\( )(\d{2,4})(?![\w.,\])–-])(?! \))")
 
 
 @dataclass
