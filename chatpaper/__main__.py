@@ -65,11 +65,14 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- summarize -----------------------------------------------------------------
 def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
     from .cache import ResultsCache
+    from .grounding import describe
     from .llm.base import create_backend
     from .ordered_output import DocumentOrderWriter
     from .reader import read_source
-    from .render import render_stage
+    from .render import defuse_model_markdown, render_stage
     from .stages import numbered_stages
     from .summarize import SummaryJob
 
@@ -82,6 +85,7 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
         language=lang,
         cache=None if args.no_cache else ResultsCache(settings.cache_dir),
         refresh=args.refresh,
+        show_pages=not args.no_citations,
     )
     out = sys.stdout
     out.write(job.header() + "\n")
@@ -94,7 +98,18 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
         record.name: f"## {record.heading(lang)}" for record in numbered_stages()
     }
     writer = DocumentOrderWriter(
-        out, job.stages, lang, headings=headings, render_extra=render_stage, live=out.isatty()
+        out,
+        job.stages,
+        lang,
+        headings=headings,
+        render_extra=render_stage,
+        live=out.isatty(),
+        checked=lambda result: render_stage(
+            replace(result, warnings=[], error=None), lang, job.grounder
+        ),
+        marks=lambda result: describe(
+            job.grounder.report(defuse_model_markdown(result.text.strip())), lang.code
+        ),
     )
     for event in job.events():
         if event.kind == "status":
@@ -103,6 +118,9 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
             writer.restart(event.stage)
         writer.update(job.state)
     writer.update(job.state)
+    checked = job.grounding_summary()
+    if checked:
+        _status(checked)
 
     if args.out:
         from .document import figures_of
@@ -150,12 +168,30 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     except (OSError, UnicodeDecodeError) as err:
         raise ChatPaperError(f"Cannot read {args.file} as text ({err}); check the path.") from err
     defects = guard.check_document(text)
+    found = guard.defects_to_json(defects)
+    checked = ""
+    if args.paper:
+        from .grounding import check_citations, defects_of, index_for
+        from .reader import read_source
+        from .text import count_cjk
+
+        paper = read_source(args.paper, settings=settings, on_status=_status)
+        lang = "zh" if count_cjk(text) > len(text) // 20 else "en"
+        report = check_citations(text, index_for(paper), lang=lang)
+        grounded = defects_of(text, report)
+        found["defects"] = sorted(
+            found["defects"] + [d.to_json() for d in grounded], key=lambda d: d["line"]
+        )
+        checked = report.summary_line("en")
+        defects = [*defects, *grounded]
     if args.json:
-        print(json.dumps(guard.defects_to_json(defects), ensure_ascii=False, indent=2))
+        print(json.dumps(found, ensure_ascii=False, indent=2))
     elif defects:
-        print(guard.format_defects(defects))
+        print("\n".join(f"line {d['line']}: {d['kind']}: {d['text']}" for d in found["defects"]))
     else:
         print("No defects found.")
+    if checked and not args.json:
+        print(checked)
     return 1 if defects else 0
 
 
@@ -193,6 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--refresh", action="store_true", help="ignore the results cache")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.add_argument(
+        "--no-citations",
+        action="store_true",
+        help="hide page references (claims and numbers are still checked and marked)",
+    )
+    p.add_argument(
         "--no-figures", action="store_true", help="do not save figures next to the --out file"
     )
     p.set_defaults(func=cmd_summarize)
@@ -203,6 +244,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="find defects in a summary or digest post")
     p.add_argument("file", help="a Markdown/text file")
     p.add_argument("--json", action="store_true", help='print {"defects": [...]}')
+    p.add_argument(
+        "--paper",
+        default=None,
+        metavar="SOURCE",
+        help="also check page citations and numbers against this paper (PDF or arXiv ID)",
+    )
     p.set_defaults(func=cmd_check)
 
     try:

@@ -19,7 +19,6 @@ RESERVED_TOKENS = 6_000
 SHORTENED_MARK = "[... shortened to fit the model's context ...]"
 
 
-
 def estimate_tokens(text: str) -> int:
     """A fast, slightly generous token estimate: CJK ~1 token a character, else ~4 chars."""
     cjk = count_cjk(text)
@@ -49,6 +48,34 @@ def _ordered_sections(paper: Paper) -> list[Section]:
     return body + appendix
 
 
+PAGE_MARK = "[p. {page}]"
+_LOOKAHEAD_PAGES = 3  # a page turn may skip pages with no text (full-page figures)
+
+
+def _page_lines(paper: Paper) -> dict[int, set[str]]:
+    return {
+        page.number: {" ".join(line.split()) for line in page.text.split("\n") if line.strip()}
+        for page in paper.pages
+    }
+
+
+def with_page_marks(section: Section, lines_by_page: dict[int, set[str]]) -> str:
+    """The section's text with "[p. N]" where each of its pages begins, so that a model can
+    cite the page of what it says. Linear: one set look-up per line."""
+    page = section.page
+    out = [PAGE_MARK.format(page=page)] if lines_by_page else []
+    for line in section.text.split("\n"):
+        key = " ".join(line.split())
+        if key and key not in lines_by_page.get(page, ()):
+            for later in range(page + 1, page + 1 + _LOOKAHEAD_PAGES):
+                if key in lines_by_page.get(later, ()):
+                    page = later
+                    out.append(PAGE_MARK.format(page=page))
+                    break
+        out.append(line)
+    return "\n".join(out)
+
+
 def _section_block(section: Section, text: str | None = None) -> str:
     body = (text if text is not None else section.text).strip()
     heading = section.heading.strip()
@@ -72,7 +99,9 @@ def _cut(text: str, max_tokens: int) -> str:
 def build_context(paper: Paper, stage: str, budget_tokens: int) -> Context:
     """The paper text for ``stage`` within ``budget_tokens`` (input tokens the backend takes)."""
     sections = _ordered_sections(paper)
-    blocks = [_section_block(s) for s in sections]
+    lines_by_page = _page_lines(paper)
+    texts = [with_page_marks(s, lines_by_page) for s in sections]
+    blocks = [_section_block(s, t) for s, t in zip(sections, texts, strict=True)]
     full = "\n\n".join(b for b in blocks if b)
     available = max(budget_tokens - RESERVED_TOKENS, 1_000)
     full_tokens = estimate_tokens(full)
@@ -93,7 +122,7 @@ def build_context(paper: Paper, stage: str, budget_tokens: int) -> Context:
             kept[i] = block
             left -= cost
         elif left > 200:
-            head = _cut(sections[i].text, left - 60)
+            head = _cut(texts[i], left - 60)
             kept[i] = _section_block(sections[i], f"{head}\n{SHORTENED_MARK}")
             left = 0
             omitted.append(sections[i].heading)

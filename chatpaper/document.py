@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .config import Settings
 from .export import write_summary, zip_files
+from .grounding import Grounder
 from .i18n import Language
 from .paper import Figure, Paper
 from .pipeline import SummaryState
@@ -40,13 +41,16 @@ def figures_of(paper: Paper, settings: Settings) -> list[Figure]:
 
 
 def stage_panels(
-    state: SummaryState, lang: Language, stages: Sequence[str] = STAGE_NAMES
+    state: SummaryState,
+    lang: Language,
+    stages: Sequence[str] = STAGE_NAMES,
+    grounder: Grounder | None = None,
 ) -> dict[str, str]:
     """Each stage's panel as the app shows it: the numbered heading (as in the download) and
     the text so far, with its warnings and error; "" for a stage with nothing yet."""
     panels: dict[str, str] = {}
     for stage in stages:
-        text = render_stage(state.stages.get(stage), lang)
+        text = render_stage(state.stages.get(stage), lang, grounder)
         record = stage_record(stage)
         heading = record.heading(lang) if record else None
         panels[stage] = f"### {heading}\n\n{text}" if text and heading else text
@@ -80,6 +84,7 @@ def build_document(
     *,
     engine_note: str | None = None,
     figures: Sequence[Figure] = (),
+    grounder: Grounder | None = None,
 ) -> SummaryDocument:
-    markdown = render_document(paper, state, lang, engine_note=engine_note)
+    markdown = render_document(paper, state, lang, engine_note=engine_note, grounder=grounder)
     return SummaryDocument(markdown, lang, list(figures))

@@ -48,6 +48,8 @@ class DocumentOrderWriter:
         headings: dict[str, str],
         render_extra: Callable[[StageResult, Language], str],
         live: bool = True,
+        checked: Callable[[StageResult], str] | None = None,
+        marks: Callable[[StageResult], list[str]] | None = None,
     ):
         self.out = out
         self.order = list(stages)
@@ -55,6 +57,8 @@ class DocumentOrderWriter:
         self.headings = headings
         self.render_extra = render_extra
         self.live = live  # False (a file, a pipe): a stage is written only once it is done
+        self.checked = checked  # a finished stage as the document shows it (citations checked)
+        self.marks = marks  # what the check found, for a stage already shown live unchecked
         self.current = 0
         self.written: dict[str, str] = {}  # stage -> its text written so far
 
@@ -84,10 +88,15 @@ class DocumentOrderWriter:
                 self.out.flush()
                 return
             final = result.text.strip()
-            if final.startswith(already):
+            if not already and self.checked is not None:
+                self.out.write(self.checked(result))
+            elif final.startswith(already):
                 self.out.write(final[len(already) :])
+                found = self.marks(result) if self.marks is not None else []
+                if found:  # shown live before it was checked: list what the check found
+                    self.out.write("\n\n" + "\n".join(f"> ⚠️ {line}" for line in found))
             else:  # the finished text differs from what was shown live: print it whole
-                self.out.write("\n\n" + final)
+                self.out.write("\n\n" + (self.checked(result) if self.checked else final))
             extra = self.render_extra(replace(result, text=""), self.lang)
             self.out.write(("\n\n" + extra if extra else "") + "\n")
             self.out.flush()

@@ -71,7 +71,9 @@ def _load(directory: Path) -> dict[str, str]:
     for name in [*PROMPT_FIELDS, CORRECTIONS]:
         path = directory / f"{name}.md"
         if not path.is_file():
-            raise PromptError(f"Prompt file {name}.md is missing{where}; copy it from {PROMPT_DIR}.")
+            raise PromptError(
+                f"Prompt file {name}.md is missing{where}; copy it from {PROMPT_DIR}."
+            )
         text = path.read_text(encoding="utf-8").strip()
         if name == CORRECTIONS:
             _check_corrections(text, where)
@@ -92,7 +94,9 @@ def check_prompt(name: str, text: str, *, where: str = "") -> str:
     return _check_fields(name, text, PROMPT_FIELDS[name], where=where, exact=True)
 
 
-def _check_fields(name: str, text: str, expected: frozenset[str], *, where: str, exact: bool) -> str:
+def _check_fields(
+    name: str, text: str, expected: frozenset[str], *, where: str, exact: bool
+) -> str:
     try:
         found = placeholders(text)
     except ValueError as err:  # an unbalanced brace
@@ -126,7 +130,9 @@ def _check_corrections(text: str, where: str) -> None:
     for kind, body in sections.items():
         if not body:
             raise PromptError(f"Prompt {CORRECTIONS}.md{where}: the {kind} section is empty.")
-        _check_fields(f"{CORRECTIONS}.md ({kind})", body, CORRECTION_FIELDS, where=where, exact=False)
+        _check_fields(
+            f"{CORRECTIONS}.md ({kind})", body, CORRECTION_FIELDS, where=where, exact=False
+        )
 
 
 def corrections() -> dict[str, str]:

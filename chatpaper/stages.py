@@ -47,7 +47,7 @@ class Stage:
         return tuple(lang.labels[key] for key in self.required_labels) + self.required_marks
 
     def heading(self, lang: Language) -> str | None:
-        """"6. Summary" (without the Markdown #), or None for a stage shown without one."""
+        """ "6. Summary" (without the Markdown #), or None for a stage shown without one."""
         return f"{self.number}. {lang.labels[self.name]}" if self.number else None
 
 

@@ -115,6 +115,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
         model: str | None,
         api_key: str | None,
         fresh_run: bool,
+        show_pages: bool = True,
     ) -> Iterator[tuple]:
         """Summarize one paper; yields (status, header, tldr, overview, methods, conclusion,
         figures, download) as the text arrives."""
@@ -157,6 +158,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
                 language=lang,
                 cache=cache,
                 refresh=bool(fresh_run),
+                show_pages=show_pages is not False,
             )
         except ChatPaperError as err:
             raise gr.Error(_plain(str(err)), print_exception=False) from None
@@ -232,6 +234,9 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
             status = f"Finished in {elapsed:.1f} s with {job.engine}{source}."
             if errors:
                 status += f" {len(errors)} part(s) failed; see the panels."
+            checked = job.grounding_summary()
+            if checked:
+                status += f" {checked}"
             yield outputs()
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -293,6 +298,11 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                     placeholder="leave empty to use the server's key",
                 )
                 fresh_box = gr.Checkbox(label="Fresh run (ignore the results cache)", value=False)
+                pages_box = gr.Checkbox(
+                    label="Show page references (claims are checked either way)",
+                    value=True,
+                    elem_id="show-pages",
+                )
                 run_button = gr.Button("Summarize", variant="primary", elem_id="summarize")
                 gr.Examples(EXAMPLES, inputs=[arxiv_box], label="Examples")
                 with gr.Accordion("How it works", open=False):
@@ -313,7 +323,16 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
 
         run_button.click(
             make_summarize_handler(settings, cache),
-            inputs=[arxiv_box, pdf_box, language_box, engine_box, model_box, key_box, fresh_box],
+            inputs=[
+                arxiv_box,
+                pdf_box,
+                language_box,
+                engine_box,
+                model_box,
+                key_box,
+                fresh_box,
+                pages_box,
+            ],
             outputs=[
                 status_box,
                 header_box,

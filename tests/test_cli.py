@@ -174,3 +174,54 @@ def test_engines_lists_what_can_run_with_the_default_first(monkeypatch, capsys):
     monkeypatch.setenv("GEMINI_API_KEY", "a-key")
     assert main(["engines"]) == 0
     assert capsys.readouterr().out.splitlines()[0].startswith("gemini")
+
+
+FILLER = [
+    "This paragraph of the page describes the setting in general terms only.",
+    "It repeats ordinary context that a reader skims before the main content.",
+    "Nothing specific stands in these lines; they fill the page with prose.",
+    "They exist so that each page has more text than a page turn carries over.",
+    "The next lines hold what the summary cites on this page.",
+]
+
+
+@pytest.fixture
+def long_pdf(tmp_path):
+    """Four pages with distinct content, each longer than what a page turn carries over."""
+    from tests.fakes.pdfgen import make_pdf
+
+    pages = [
+        [(TITLE, 16), "Ada Lovelace", *FILLER, "We study how to summarize whole papers."],
+        [("2 Method", 12), *FILLER, "The summarizer splits the task into four stages."],
+        [*FILLER, "We evaluate on two hundred papers from arXiv with human judges.", *FILLER],
+        [("4 Conclusion", 12), *FILLER, "Future work will study figures and tables."],
+    ]
+    path = tmp_path / "long.pdf"
+    path.write_bytes(make_pdf(pages, title=TITLE))
+    return path
+
+
+def test_check_paper_finds_wrong_pages_unsupported_claims_and_invented_numbers(
+    long_pdf, tmp_path, capsys
+):
+    summary = tmp_path / "summary.md"
+    summary.write_text(
+        "## 7. Methods\n\n"
+        "(1) **Split**: The summarizer splits the task into four stages (p. 2).\n"
+        "(2) **Data**: Human judges evaluate it on arXiv papers (p. 1).\n"
+        "(3) **Result**: The summarizer splits the task into 17 stages (p. 2).\n"
+        "(4) **Claim**: Quantum annealing lowers protein folding energy in zebrafish embryos "
+        "(p. 4).\n",
+        encoding="utf-8",
+    )
+    assert main(["check", str(summary), "--paper", str(long_pdf), "--json"]) == 1
+    defects = json.loads(capsys.readouterr().out)["defects"]
+    by_line = {d["line"]: d for d in defects}
+    assert set(by_line) == {4, 5, 6}, defects  # the correct citation on line 3 raises nothing
+    assert by_line[4]["kind"] == "citation_wrong_page" and by_line[4]["found_page"] == 3
+    assert by_line[5]["kind"] == "number_not_in_paper"
+    assert by_line[5]["text"] == "17 is not in the paper"
+    assert by_line[6]["kind"] == "citation_unsupported"
+
+    assert main(["check", str(summary), "--paper", str(long_pdf)]) == 1
+    assert "2 of 4 citations checked on their pages" in capsys.readouterr().out

@@ -313,7 +313,11 @@ def test_display_url_drops_credentials():
 
 def test_seconds_read_as_people_say_them():
     assert [format_seconds(v) for v in (26.0, 12.4, 2.0, 1.5, 0.25)] == [
-        "26", "12", "2", "1.5", "0.2"
+        "26",
+        "12",
+        "2",
+        "1.5",
+        "0.2",
     ]
 
 

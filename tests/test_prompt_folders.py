@@ -69,7 +69,9 @@ def test_an_edited_correction_is_what_the_model_is_told_when_asked_again(own_pro
     path = own_prompts / "corrections.md"
     text = path.read_text(encoding="utf-8")
     path.write_text(
-        text.replace("## template_slot\n", "## template_slot\nNo slots please, such as {examples}.\n"),
+        text.replace(
+            "## template_slot\n", "## template_slot\nNo slots please, such as {examples}.\n"
+        ),
         encoding="utf-8",
     )
     backend = FakeBackend()

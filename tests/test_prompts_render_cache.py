@@ -140,9 +140,7 @@ def test_a_cached_rerun_does_not_call_the_model(settings):
     assert second.from_cache and len(SHARED.history) == 4
     assert second.markdown() == first.markdown()
 
-    other_language = SummaryJob(
-        make_paper(), SHARED, settings=settings, cache=cache, language="zh"
-    )
+    other_language = SummaryJob(make_paper(), SHARED, settings=settings, cache=cache, language="zh")
     queue_clean()
     list(other_language.events())
     assert not other_language.from_cache and len(SHARED.history) > 4
@@ -159,15 +157,11 @@ def test_a_failed_summary_is_not_cached(settings):
     cache = ResultsCache(settings.cache_dir)
     queue_clean()
     SHARED.replies["methods"] = [[RuntimeError("boom")]]
-    job = SummaryJob(
-        make_paper(arxiv_id="2401.00001"), SHARED, settings=settings, cache=cache
-    )
+    job = SummaryJob(make_paper(arxiv_id="2401.00001"), SHARED, settings=settings, cache=cache)
     list(job.events())
     assert job.state.errors
     queue_clean()
-    again = SummaryJob(
-        make_paper(arxiv_id="2401.00001"), SHARED, settings=settings, cache=cache
-    )
+    again = SummaryJob(make_paper(arxiv_id="2401.00001"), SHARED, settings=settings, cache=cache)
     list(again.events())
     assert not again.from_cache
 
