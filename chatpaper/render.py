@@ -121,21 +121,24 @@ def render_document(
     engine_note: str | None = None,
 ) -> str:
     """The whole summary, in the structure users know from ChatPaper's posts."""
-    labels = lang.labels
     out = [render_header(paper, lang, engine_note=engine_note)]
-
     tldr = state.stages.get("tldr")
     if tldr is not None:
         out += ["", render_stage(tldr, lang)]
+    out += ["", "---", "", render_details(paper, state, lang)]
+    return "\n".join(out).rstrip() + "\n"
 
+
+def render_details(paper: Paper, state: SummaryState, lang: Language) -> str:
+    """Basic information and the numbered parts (6-8): the document after its header and
+    tldr, also what a digest entry shows under the paper's own Summary."""
+    labels = lang.labels
+    out: list[str] = []
     overview = state.stages.get("overview")
     affiliation, keywords, overview_rest = split_overview(overview.text if overview else "", lang)
     affiliation = affiliation or (paper.meta.affiliations[0] if paper.meta.affiliations else None)
     not_stated = labels["not_stated"]
     out += [
-        "",
-        "---",
-        "",
         f"## {labels['basic_info']}",
         "",
         f"1. **{labels['title']}**: {_escape_inline(paper.title or paper.source)}",
@@ -158,4 +161,4 @@ def render_document(
         else:
             shown = result
         out += ["", f"## {number}. {title}", "", render_stage(shown, lang)]
-    return "\n".join(out).rstrip() + "\n"
+    return "\n".join(out).strip()

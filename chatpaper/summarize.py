@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from .cache import ResultsCache, cache_key
 from .config import Settings
 from .i18n import Language, get_language
-from .llm.base import create_backend
+from .llm.base import Backend, create_backend
 from .paper import Paper
 from .pipeline import STAGES, Event, SummaryState, run_pipeline
 from .prompts import prompt_version
@@ -31,11 +31,13 @@ class SummaryJob:
         cache: ResultsCache | None = None,
         refresh: bool = False,
         stages: Sequence[str] = STAGES,
+        backend: Backend | None = None,
     ):
         self.paper = paper
         self.settings = settings
         self.lang = language if isinstance(language, Language) else get_language(language)
-        self.backend = create_backend(engine, settings, model=model, api_key=api_key)
+        # A caller that runs many jobs (the digest) builds one backend and passes it in.
+        self.backend = backend or create_backend(engine, settings, model=model, api_key=api_key)
         self.cache = cache
         self.refresh = refresh
         self.stages = tuple(stages)
