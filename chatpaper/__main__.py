@@ -200,7 +200,17 @@ def _digest_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``digest`` subcommand's arguments."""
     from .digest import DEFAULT_DAYS, DEFAULT_MAX_PAPERS
 
-    parser.add_argument("query", nargs="+", help="words to find in titles and abstracts")
+    parser.add_argument("query", nargs="*", help="words to find in titles and abstracts")
+    parser.add_argument(
+        "--config", default=None, help="a topics file (TOML, one [[topic]] table each)"
+    )
+    parser.add_argument(
+        "--out-dir", default="site", help="with --config: where posts/, feed.xml go"
+    )
+    parser.add_argument(
+        "--batch", action="store_true", help="with --config: every model call as one Gemini batch"
+    )
+    parser.add_argument("--site-url", default="", help="with --config: the site's address")
     parser.add_argument("--category", default=None, help="an arXiv category, such as cs.CV")
     when = parser.add_mutually_exclusive_group()
     when.add_argument("--date", default=None, help="papers submitted on this day (YYYY-MM-DD, UTC)")
@@ -257,7 +267,11 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from .digest import parse_day, run_digest
     from .errors import InvalidSourceError
 
+    if args.config:
+        return _daily(args, settings)
     query = " ".join(args.query).strip()
+    if not query:
+        raise InvalidSourceError("digest needs a query (or --config topics.toml).")
     day = parse_day(args.date) if args.date else None
     out_path = Path(args.out) if args.out else None
     figures_dir = None
@@ -319,6 +333,36 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.write(post[len(printed) :])
     sys.stdout.flush()
     return 3 if problems else 0
+
+
+def _daily(args: argparse.Namespace, settings: Settings) -> int:
+    """``digest --config``: one post per topic for the day, then the feed and the index."""
+    from datetime import datetime, timezone
+
+    from .cache import open_cache
+    from .daily import run_daily
+    from .digest import parse_day
+    from .topics import load_topics
+
+    topics = load_topics(Path(args.config))
+    day = parse_day(args.date) if args.date else datetime.now(timezone.utc).date()
+    report = run_daily(
+        topics,
+        settings=settings,
+        day=day,
+        out_dir=Path(args.out_dir),
+        cache=None if args.no_cache else open_cache(settings),
+        batch=args.batch,
+        refresh=args.refresh,
+        site_url=args.site_url,
+        on_status=_status,
+    )
+    _status(
+        f"{len(report.written)} post(s) written, {len(report.kept)} kept; "
+        f"{report.papers} paper(s), {report.batch_requests} batch request(s), "
+        f"{report.model_calls} streaming model call(s)."
+    )
+    return 0
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -16,8 +16,8 @@ import logging
 import re
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +57,7 @@ DEFAULT_MAX_PAPERS = 10
 MAX_PAPERS = 200
 PAGE_SIZE = 50  # results per arXiv request
 MAX_SEARCH_PAGES = 20  # at 3 s a request, a minute of paging at most
+MAX_RANGE_RESULTS = 2000  # candidates of one topic's day: 10 requests of 200
 
 
 class NoPapersError(ChatPaperError):
@@ -211,6 +212,7 @@ class _Run:
     figures_dir: Path | None
     backend: Backend
     total: int
+    papers: dict[str, Paper] = field(default_factory=dict)  # label -> paper read already
 
     def report(
         self, emit: Emit, kind: str, index: int, meta: PaperMeta, message: str, **kw: Any
@@ -226,6 +228,44 @@ class _Run:
                 **kw,
             )
         )
+
+
+def range_query(query: str, categories: Sequence[str], window: DateWindow) -> str:
+    """arXiv's search_query for a phrase, any of the categories, and the window's days (GMT):
+    ``... AND submittedDate:[202402050000 TO 202402052359]``."""
+    from .arxiv import build_search_query
+
+    built = build_search_query(query)
+    checked = [build_search_query("x", c).rsplit(" AND ", 1)[1] for c in categories]
+    if checked:
+        built += " AND (" + " OR ".join(checked) + ")"
+    start, end = window.start.strftime("%Y%m%d"), window.end.strftime("%Y%m%d")
+    return f"{built} AND submittedDate:[{start}0000 TO {end}2359]"
+
+
+def search_range(
+    client: ArxivClient,
+    query: str,
+    categories: Sequence[str],
+    window: DateWindow,
+    *,
+    page_size: int = 200,
+    max_results: int = MAX_RANGE_RESULTS,
+) -> list[PaperMeta]:
+    """Every paper of the window on the topic, for any day however long ago: a date-range
+    query paged to its end (one request per 3 s, by the client), at most ``max_results``."""
+    search_query = range_query(query, categories, window)
+    found: list[PaperMeta] = []
+    start = 0
+    while start < max_results:
+        page, total = client.search(
+            query, start=start, max_results=page_size, search_query=search_query
+        )
+        found.extend(page)
+        start += len(page)
+        if not page or start >= total:
+            break
+    return select_papers(found, window)
 
 
 def _search(
@@ -308,8 +348,8 @@ def _summarize(
     entry = DigestEntry(meta)
     label = entry.label
     data: bytes | None = None
-    paper: Paper | None = None
-    if _needs_pdf(run, meta):
+    paper: Paper | None = run.papers.get(label)  # read already (a batch run reads first)
+    if paper is None and _needs_pdf(run, meta):
         report("stage", "pdf…", stage="pdf")
         # arXiv's pacing is process-wide: a client per paper only routes its status lines.
         client = ArxivClient(

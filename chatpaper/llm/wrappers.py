@@ -41,9 +41,11 @@ class LimitedBackend(BackendWrapper):
     def __init__(self, inner: Backend, limit: int):
         super().__init__(inner)
         self._slots = threading.BoundedSemaphore(max(1, limit))
+        self.calls = 0  # model calls made through it (what a run reports)
 
     def stream(self, request: StageRequest) -> Iterator[Piece]:
         with self._slots:
+            self.calls += 1
             yield from self.inner.stream(request)
 
 
