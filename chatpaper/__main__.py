@@ -18,6 +18,7 @@ from pathlib import Path
 from .config import Settings
 from .errors import ChatPaperError
 from .i18n import get_language
+from .prompts import load_prompts
 
 
 def _status(message: str) -> None:
@@ -41,19 +42,12 @@ def inspect_report(paper, figure_count: int) -> dict:
     }
 
 
-def _figures(paper, settings: Settings) -> list:
-    if not paper.pdf_bytes or settings.max_figures <= 0:
-        return []
-    from .figures import extract_figures
-
-    return extract_figures(paper.pdf_bytes, max_figures=settings.max_figures)
-
-
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
+    from .document import figures_of
     from .reader import read_source
 
     paper = read_source(args.source, settings=settings, on_status=_status)
-    figures = 0 if args.no_figures else len(_figures(paper, settings))
+    figures = 0 if args.no_figures else len(figures_of(paper, settings))
     report = inspect_report(paper, figures)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -73,28 +67,22 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # --- summarize -----------------------------------------------------------------
-STAGE_HEADINGS = {
-    "overview": ("6", "overview"),
-    "methods": ("7", "methods"),
-    "conclusion": ("8", "conclusion"),
-}
-
-
 def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
-    from .cache import ResultsCache
+    from .cache import open_cache
+    from .llm.base import create_backend
     from .reader import read_source
     from .render import render_stage
+    from .stages import stage_record
     from .summarize import SummaryJob
 
     paper = read_source(args.source, settings=settings, on_status=_status)
     lang = get_language(args.lang)
     job = SummaryJob(
         paper,
+        create_backend(args.engine, settings, model=args.model),
         settings=settings,
         language=lang,
-        engine=args.engine,
-        model=args.model,
-        cache=None if args.no_cache else ResultsCache(settings.cache_dir),
+        cache=None if args.no_cache else open_cache(settings),
         refresh=args.refresh,
     )
     out = sys.stdout
@@ -115,9 +103,9 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
             if result is None:
                 return
             if stage not in streamed:
-                if stage in STAGE_HEADINGS:
-                    number, key = STAGE_HEADINGS[stage]
-                    out.write(f"\n## {number}. {lang.labels[key]}\n")
+                record = stage_record(stage)
+                if record and record.number:
+                    out.write(f"\n## {record.heading(lang)}\n")
                 out.write("\n")
                 streamed[stage] = ""
             already = streamed[stage]
@@ -149,10 +137,10 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     flush_in_order()
 
     if args.out:
-        from .export import write_summary
+        from .document import figures_of
 
-        figures = [] if args.no_figures else _figures(paper, settings)
-        files = write_summary(job.markdown(), Path(args.out), figures, lang)
+        figures = [] if args.no_figures else figures_of(paper, settings)
+        files = job.document(figures).write(Path(args.out))
         _status(f"Saved {args.out}" + (f" and {len(files) - 1} figures" if figures else ""))
     if job.state.errors:
         for stage, message in job.state.errors.items():
@@ -168,7 +156,8 @@ def cmd_engines(args: argparse.Namespace, settings: Settings) -> int:
     registry = engines()
     runnable = available_engines(settings)
     default = default_engine(settings)
-    for name, info in sorted(registry.items(), key=lambda item: item[0] not in runnable):
+    order = {name: i for i, name in enumerate(runnable)}  # the default first, as it says
+    for name, info in sorted(registry.items(), key=lambda item: order.get(item[0], len(order))):
         if name not in runnable:
             state = f"not available: {info.requirement or 'not configured'}"
         else:
@@ -263,7 +252,7 @@ def _digest_arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     """Run ``digest``: progress on stderr, the post to --out or stdout. Exit 0 when every
     paper was written cleanly, 3 when some entries carry a note about a failure."""
-    from .cache import ResultsCache
+    from .cache import open_cache
     from .digest import parse_day, run_digest
     from .errors import InvalidSourceError
 
@@ -294,7 +283,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         model=args.model,
         deep=args.deep,
         figures_dir=figures_dir,
-        cache=None if args.no_cache else ResultsCache(settings.cache_dir),
+        cache=None if args.no_cache else open_cache(settings),
         refresh=args.refresh,
         concurrency=args.concurrency,
     )
@@ -430,6 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     settings = Settings.from_env()
     try:
+        load_prompts()  # a broken CHATPAPER_PROMPTS_DIR copy is one sentence, before any work
         return args.func(args, settings)
     except ChatPaperError as err:
         print(f"chatpaper: {err}", file=sys.stderr)

@@ -8,62 +8,21 @@ keeps the sections most useful to it, in reading order, and says that it was sho
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .paper import Paper, Section
-
-# Which sections each stage needs most when the paper must be shortened (most useful first).
-STAGE_PRIORITIES: dict[str, tuple[str, ...]] = {
-    "overview": (
-        "abstract",
-        "introduction",
-        "conclusion",
-        "method",
-        "results",
-        "experiments",
-        "related_work",
-        "discussion",
-        "other",
-        "appendix",
-    ),
-    "methods": (
-        "abstract",
-        "method",
-        "introduction",
-        "experiments",
-        "results",
-        "other",
-        "conclusion",
-        "related_work",
-        "discussion",
-        "appendix",
-    ),
-    "conclusion": (
-        "abstract",
-        "conclusion",
-        "discussion",
-        "results",
-        "experiments",
-        "introduction",
-        "method",
-        "other",
-        "related_work",
-        "appendix",
-    ),
-}
-DEFAULT_PRIORITY = STAGE_PRIORITIES["overview"]
+from .stages import DEFAULT_PRIORITIES, stage_record
+from .text import count_cjk
 
 # Room kept free in the context for the stage instruction, system prompt and the answer.
 RESERVED_TOKENS = 6_000
 SHORTENED_MARK = "[... shortened to fit the model's context ...]"
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
 
 def estimate_tokens(text: str) -> int:
     """A fast, slightly generous token estimate: CJK ~1 token a character, else ~4 chars."""
-    cjk = len(_CJK.findall(text))
+    cjk = count_cjk(text)
     return cjk + (len(text) - cjk + 3) // 4
 
 
@@ -120,7 +79,8 @@ def build_context(paper: Paper, stage: str, budget_tokens: int) -> Context:
     if full_tokens <= available:
         return Context(text=full, tokens=full_tokens)
 
-    priority = STAGE_PRIORITIES.get(stage, DEFAULT_PRIORITY)
+    record = stage_record(stage)  # which sections it needs most: chatpaper/stages.py
+    priority = record.context_priorities if record else DEFAULT_PRIORITIES
     rank = {role: i for i, role in enumerate(priority)}
     order = sorted(range(len(sections)), key=lambda i: (rank.get(sections[i].role, 99), i))
     kept: dict[int, str] = {}

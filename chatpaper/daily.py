@@ -29,7 +29,7 @@ from .errors import InvalidSourceError, MissingKeyError
 from .fanout import fan_out
 from .i18n import get_language
 from .llm.base import Backend, create_backend
-from .llm.wrappers import LimitedBackend, is_extractive
+from .llm.wrappers import LimitedBackend
 from .paper import Paper, PaperMeta
 from .pipeline import STAGES, build_request
 from .post import engine_note, render_post
@@ -141,7 +141,7 @@ def run_daily(
             group.backend.model,
             lang,
             deep=topic.deep,
-            extractive=is_extractive(group.backend),
+            extractive=group.backend.extractive,
         )
         category = topic.categories[0] if topic.categories else None
         post = render_post(topic.name, day, entries, lang, category=category, note=note)
@@ -222,9 +222,7 @@ def _run_batch(
                 )
                 paper = read_pdf_bytes(data, source=f"arxiv:{label}", settings=settings, meta=meta)
                 group.papers[label] = paper
-            job = SummaryJob(
-                paper, settings=settings, language=lang, backend=group.backend, stages=stages
-            )
+            job = SummaryJob(paper, group.backend, settings=settings, language=lang, stages=stages)
             key = job.cache_key
             if cache is not None and key and not refresh and cache.get(key) is not None:
                 continue

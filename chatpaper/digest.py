@@ -29,7 +29,7 @@ from .errors import ChatPaperError, InvalidSourceError
 from .fanout import fan_out
 from .i18n import Language, get_language
 from .llm.base import create_backend
-from .llm.wrappers import LimitedBackend, is_extractive
+from .llm.wrappers import LimitedBackend
 from .paper import Page, Paper, PaperMeta, Section
 from .pipeline import STAGES
 from .post import (
@@ -382,9 +382,9 @@ def _summarize(
     # and its limit bounds the calls in flight across papers.
     job = SummaryJob(
         paper or abstract_paper(meta),
+        run.backend,
         settings=run.settings,
         language=run.lang,
-        backend=run.backend,
         cache=run.cache,
         refresh=run.refresh,
         stages=STAGES if paper is not None else ("tldr",),
@@ -501,7 +501,7 @@ def run_digest(
     # The same backend then serves every paper.
     backend = create_backend(engine, settings, model=model, api_key=api_key)
     note = engine_note(
-        backend.name, backend.model, lang, deep=deep, extractive=is_extractive(backend)
+        backend.name, backend.model, lang, deep=deep, extractive=backend.extractive
     )
     when: date | datetime = day if day is not None else now.replace(microsecond=0, tzinfo=None)
 

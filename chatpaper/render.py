@@ -12,6 +12,7 @@ import re
 from .i18n import Language
 from .paper import Paper
 from .pipeline import StageResult, SummaryState
+from .stages import numbered_stages
 
 _TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
 
@@ -147,12 +148,8 @@ def render_details(paper: Paper, state: SummaryState, lang: Language) -> str:
         f"4. **{labels['keywords']}**: {escape_html(keywords) if keywords else not_stated}",
         f"5. **{labels['urls']}**: {paper_links(paper, lang)}",
     ]
-    numbered = (
-        ("overview", "6", labels["overview"]),
-        ("methods", "7", labels["methods"]),
-        ("conclusion", "8", labels["conclusion"]),
-    )
-    for stage, number, title in numbered:
+    for record in numbered_stages():
+        stage = record.name
         result = state.stages.get(stage)
         if result is None:
             continue
@@ -160,5 +157,5 @@ def render_details(paper: Paper, state: SummaryState, lang: Language) -> str:
             shown = StageResult(overview_rest, result.done, result.warnings, result.error)
         else:
             shown = result
-        out += ["", f"## {number}. {title}", "", render_stage(shown, lang)]
+        out += ["", f"## {record.heading(lang)}", "", render_stage(shown, lang)]
     return "\n".join(out).strip()

@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BackendError
-from .base import Backend, Piece, StageRequest
-from .wrappers import BackendWrapper
+from .base import Backend, BackendWrapper, Piece, StageRequest
 
 log = logging.getLogger(__name__)
 

@@ -1,37 +1,12 @@
-"""Backends that wrap another backend: same capabilities, one behaviour added.
-
-A wrapper forwards every attribute it does not define itself (name, model, context size and
-any capability the protocol declares: extractive, needs a key, ...), so code that reads a
-capability sees the wrapped backend's answer. No wrapper lists capabilities one by one:
-a capability added to the protocol later is forwarded too.
-"""
+"""Backends that wrap another backend: same capabilities (``base.BackendWrapper`` forwards
+every one the protocol declares), one behaviour added."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import Any
 
-from .base import Backend, Piece, StageRequest
-
-
-class BackendWrapper:
-    """Forwards everything to ``inner``; subclasses override ``stream``."""
-
-    def __init__(self, inner: Backend):
-        self.inner = inner
-
-    def __getattr__(self, attribute: str) -> Any:
-        # Only called for attributes this object lacks: every capability comes from inner.
-        if attribute == "inner":  # not set yet (copy/pickle): never recurse
-            raise AttributeError(attribute)
-        return getattr(self.inner, attribute)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.inner!r})"
-
-    def stream(self, request: StageRequest) -> Iterator[Piece]:
-        return self.inner.stream(request)
+from .base import Backend, BackendWrapper, Piece, StageRequest
 
 
 class LimitedBackend(BackendWrapper):
@@ -48,10 +23,3 @@ class LimitedBackend(BackendWrapper):
             self.calls += 1
             yield from self.inner.stream(request)
 
-
-def is_extractive(backend: Backend) -> bool:
-    """Whether the backend quotes the paper instead of writing (the offline engine).
-
-    Read from the backend's declared capability, never from its name.
-    """
-    return bool(getattr(backend, "extractive", False))  # until the protocol declares it
