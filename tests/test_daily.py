@@ -248,3 +248,29 @@ def test_a_memory_cache_is_shared_by_two_runs(arxiv, gemini, config, tmp_path, m
     assert not (tmp_path / "cache").exists()  # the disk cache was not used
     a, b = (sorted((tmp_path / d / "posts").glob("*.md")) for d in ("a", "b"))
     assert [p.read_text() for p in a] == [p.read_text() for p in b]
+
+
+def test_requests_over_the_inline_limit_go_as_a_jsonl_file_and_come_back_as_one(gemini, tmp_path):
+    from google import genai
+    from google.genai import types
+
+    from chatpaper.llm.base import StageRequest
+    from chatpaper.llm.gemini_batch import GeminiBatch, JobState, request_key
+
+    gemini.batch_fail_keys = {1}
+    client = genai.Client(http_options=types.HttpOptions(api_version="v1beta"))
+    requests = {
+        request_key(r, "gemini-flash-latest"): r
+        for r in (
+            StageRequest("tldr", "system", f"Task: write the tldr of paper {n}.") for n in range(3)
+        )
+    }
+    batch = GeminiBatch(client, "gemini-flash-latest", poll_seconds=0.01, inline_limit=1)
+    answers = batch.run(requests, JobState(tmp_path / "job.json"))
+
+    assert [kind for kind, _ in gemini.batch_log][:2] == ["upload", "create"]
+    assert set(answers) == set(requests)
+    failed = [key for key, answer in answers.items() if answer.text is None]
+    assert len(failed) == 1 and answers[failed[0]].error
+    assert all(a.text for k, a in answers.items() if k not in failed)
+    assert not (tmp_path / "job.json").exists()  # done: nothing left to resume

@@ -149,6 +149,7 @@ class GeminiBatch:
         max_poll_seconds: float = 120.0,
         timeout_seconds: float = 26 * 3600,
         sleep: Callable[[float], None] = time.sleep,
+        inline_limit: int = INLINE_LIMIT_BYTES,
     ):
         self.client = client
         self.model = model
@@ -157,6 +158,7 @@ class GeminiBatch:
         self.max_poll_seconds = max_poll_seconds
         self.timeout_seconds = timeout_seconds
         self.sleep = sleep
+        self.inline_limit = inline_limit
 
     def run(self, requests: dict[str, StageRequest], state: JobState) -> dict[str, BatchAnswer]:
         """Send (or resume) the job for ``requests`` and wait for its answers."""
@@ -179,7 +181,7 @@ class GeminiBatch:
         from google.genai import types
 
         lines = jsonl_lines(requests)
-        if len(lines) < INLINE_LIMIT_BYTES:
+        if len(lines) < self.inline_limit:
             src: Any = [
                 types.InlinedRequest(
                     contents=r.prompt,

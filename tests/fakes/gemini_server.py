@@ -529,7 +529,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _batch_post(self, path: str, body: dict[str, Any], raw: bytes) -> None:
         fake = self.fake
-        if self.headers.get("x-goog-api-key") is None:
+        # the upload session's URL is its credential; every other call carries the key
+        if self.headers.get("x-goog-api-key") is None and not path.startswith("/upload-session/"):
             self._plain_json(403, _error_json(permission_denied()))
             return
         if re.fullmatch(r"/upload/v1(?:beta)?/files", path):  # start of a resumable upload
