@@ -34,7 +34,6 @@ from .paper import Page, Paper, PaperMeta, Section
 from .pipeline import STAGES
 from .post import (
     DigestEntry,
-    _one_line,
     _text,
     engine_note,
     post_body,
@@ -43,6 +42,7 @@ from .post import (
     render_post,
     render_summary,
 )
+from .text import one_line
 
 if TYPE_CHECKING:
     from .arxiv import ArxivClient
@@ -500,14 +500,12 @@ def run_digest(
     # Fail fast on a missing key or an unknown engine, before paging arXiv for a minute.
     # The same backend then serves every paper.
     backend = create_backend(engine, settings, model=model, api_key=api_key)
-    note = engine_note(
-        backend.name, backend.model, lang, deep=deep, extractive=backend.extractive
-    )
+    note = engine_note(backend.name, backend.model, lang, deep=deep, extractive=backend.extractive)
     when: date | datetime = day if day is not None else now.replace(microsecond=0, tzinfo=None)
 
     statuses: list[str] = []
     search_client = ArxivClient(settings, on_status=statuses.append)
-    yield DigestProgress("status", f"Searching arXiv for '{_one_line(query)}' in {window}…")
+    yield DigestProgress("status", f"Searching arXiv for '{one_line(query)}' in {window}…")
     selection: list[PaperMeta] = []
     for item in _search(
         search_client,
@@ -525,7 +523,7 @@ def run_digest(
     if not selection:
         where = f" in {category}" if category else ""
         raise NoPapersError(
-            f"arXiv has no papers on '{_one_line(query)}'{where} submitted {window}; "
+            f"arXiv has no papers on '{one_line(query)}'{where} submitted {window}; "
             "widen the window with --days or change the query."
         )
     total = len(selection)

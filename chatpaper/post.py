@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +19,7 @@ from .paper import Paper, PaperMeta
 from .pipeline import StageResult, SummaryState
 from .render import escape_html, render_stage
 from .render import render_details as render_document_details
+from .text import one_line, title_key
 
 MAX_AUTHORS_SHOWN = 30
 
@@ -75,12 +75,8 @@ class DigestEntry:
         return f"{self.meta.arxiv_id}{self.meta.version or ''}"
 
 
-def _one_line(text: str | None) -> str:
-    return " ".join((text or "").split())
-
-
 def _title(meta: PaperMeta) -> str:
-    return escape_html(_one_line(meta.title)) or (meta.arxiv_id or "Untitled")
+    return escape_html(one_line(meta.title)) or (meta.arxiv_id or "Untitled")
 
 
 _YAML_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n]*")
@@ -88,7 +84,7 @@ _YAML_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n]*")
 
 def _yaml_scalar(text: str) -> str:
     """A YAML value: plain when that is unambiguous (as the seeds write it), else quoted."""
-    text = _one_line(text)
+    text = one_line(text)
     if (
         _YAML_PLAIN.fullmatch(text)
         and ": " not in text
@@ -116,10 +112,10 @@ def render_front_matter(
     """The blog front matter in the seeds' style; the description names the newest paper."""
     day = _day_of(when)
     stamp = when.strftime("%Y-%m-%d %H:%M:%S") if isinstance(when, datetime) else str(when)
-    topic = _one_line(topic)
+    topic = one_line(topic)
     if entries:
         description = _text(lang, "description").format(
-            topic=topic, day=day, title=_one_line(entries[0].meta.title)
+            topic=topic, day=day, title=one_line(entries[0].meta.title)
         )
     else:
         description = _text(lang, "description_empty").format(topic=topic, day=day)
@@ -139,7 +135,7 @@ def render_front_matter(
 
 
 def _authors_line(meta: PaperMeta, lang: Language) -> str:
-    names = [_one_line(name) for name in meta.authors if _one_line(name)]
+    names = [one_line(name) for name in meta.authors if one_line(name)]
     shown = ", ".join(names[:MAX_AUTHORS_SHOWN])
     if len(names) > MAX_AUTHORS_SHOWN:
         shown += " " + _text(lang, "et_al").format(count=len(names))
@@ -165,27 +161,21 @@ def render_entry(entry: DigestEntry, lang: Language, *, heading: str | None = No
     parts = [f"## {heading or _title(meta)}"]
     if meta.authors:
         parts.append(_authors_line(meta, lang))
-    abstract = _one_line(meta.abstract)
+    abstract = one_line(meta.abstract)
     if abstract:
         parts.append(escape_html(abstract))
     link = f"[PDF]({meta.abs_url})" if meta.abs_url else ""
-    comment = escape_html(_one_line(meta.comment))
+    comment = escape_html(one_line(meta.comment))
     if link or comment:
         parts.append(" ".join(p for p in (link, comment) if p))
     if entry.summary.strip():
         parts.append(entry.summary.strip())
-    parts += [f"> ⚠️ {escape_html(_one_line(note))}" for note in entry.notes]
+    parts += [f"> ⚠️ {escape_html(one_line(note))}" for note in entry.notes]
     if entry.details.strip():
         parts.append(entry.details.strip())
     if entry.figures:
         parts.append(_figures_block(entry.figures, lang))
     return "\n\n".join(parts)
-
-
-def _title_key(title: str) -> str:
-    """How the guard tells two titles apart (case, punctuation and width do not count)."""
-    normalized = unicodedata.normalize("NFKC", title).casefold()
-    return re.sub(r"[\W_]+", " ", normalized).strip()
 
 
 def render_post(
@@ -206,26 +196,27 @@ def render_post(
     day = _day_of(when)
     head = [render_front_matter(topic, when, entries, lang, category=category), ""]
     if note:
-        head += [f"> {_one_line(note)}", ""]
+        head += [f"> {one_line(note)}", ""]
     head.append(f"# {_text(lang, 'update').format(day=day)}")
     blocks = ["\n".join(head)]
     seen: set[str] = set()
     for entry in entries:
         title = _title(entry.meta)
-        key = _title_key(title)
+        key = title_key(title)
         if key in seen:  # two different papers with one title: the guard would see a repeat
             title = f"{title} (arXiv:{entry.meta.arxiv_id})"
-        seen.add(_title_key(title))
+        seen.add(title_key(title))
         blocks.append(render_entry(entry, lang, heading=title))
     return "\n\n\n".join(blocks) + "\n"
 
 
 def post_body(post: str) -> str:
-    """The post without its front matter (what a Markdown preview should show)."""
-    if post.startswith("---\n"):
-        end = post.find("\n---\n", 4)
-        if end != -1:
-            return post[end + 5 :].lstrip("\n")
+    """The post without its front matter (what a Markdown preview should show): the lines
+    after the second ``---`` line, when the post opens with one."""
+    lines = post.split("\n")
+    if lines and lines[0] == "---" and "---" in lines[1:]:
+        end = lines.index("---", 1)
+        return "\n".join(lines[end + 1 :]).lstrip("\n")
     return post
 
 
