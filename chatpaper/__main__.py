@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from .config import Settings
@@ -65,9 +68,8 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- summarize -----------------------------------------------------------------
 def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
-    from dataclasses import replace
 
-    from .cache import ResultsCache
+    from .cache import open_cache
     from .grounding import describe
     from .llm.base import create_backend
     from .ordered_output import DocumentOrderWriter
@@ -83,7 +85,7 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
         create_backend(args.engine, settings, model=args.model),
         settings=settings,
         language=lang,
-        cache=None if args.no_cache else ResultsCache(settings.cache_dir),
+        cache=None if args.no_cache else open_cache(settings),
         refresh=args.refresh,
         show_pages=not args.no_citations,
     )
@@ -196,10 +198,184 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # --- digest --------------------------------------------------------------------
-def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    from .digest import run_digest_cli
+def _digest_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``digest`` subcommand's arguments."""
+    from .digest import DEFAULT_DAYS, DEFAULT_MAX_PAPERS
 
-    return run_digest_cli(args, settings)
+    parser.add_argument("query", nargs="*", help="words to find in titles and abstracts")
+    parser.add_argument(
+        "--config", default=None, help="a topics file (TOML, one [[topic]] table each)"
+    )
+    parser.add_argument(
+        "--out-dir", default="site", help="with --config: where posts/, feed.xml go"
+    )
+    parser.add_argument(
+        "--batch", action="store_true", help="with --config: every model call as one Gemini batch"
+    )
+    parser.add_argument("--site-url", default="", help="with --config: the site's address")
+    parser.add_argument("--category", default=None, help="an arXiv category, such as cs.CV")
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument("--date", default=None, help="papers submitted on this day (YYYY-MM-DD, UTC)")
+    when.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help=f"papers submitted in the last N days, today included (default {DEFAULT_DAYS})",
+    )
+    parser.add_argument(
+        "--max",
+        type=int,
+        default=DEFAULT_MAX_PAPERS,
+        dest="max_papers",
+        help=f"at most this many papers, the newest (default {DEFAULT_MAX_PAPERS})",
+    )
+    parser.add_argument("--lang", default="en", help="post language: en or zh (default en)")
+    parser.add_argument(
+        "--engine",
+        default=None,
+        help="gemini, openai or offline (default: gemini with a key, else offline)",
+    )
+    parser.add_argument("--model", default=None, help="model name for the engine")
+    parser.add_argument(
+        "--deep",
+        action="store_true",
+        help="also read each PDF for the full structured summary (4 model calls per paper); "
+        "with --out, adds the paper's figures",
+    )
+    parser.add_argument(
+        "--figures",
+        action="store_true",
+        help="add each paper's figures (saved in <post>_images/ next to --out)",
+    )
+    parser.add_argument(
+        "--out", default=None, help="write the post to this .md file (default: stdout)"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="model calls in flight at once (default $CHATPAPER_DIGEST_CONCURRENCY or 4)",
+    )
+    parser.add_argument("--refresh", action="store_true", help="ignore the results cache")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the cache (no resuming)"
+    )
+
+
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    """Run ``digest``: progress on stderr, the post to --out or stdout. Exit 0 when every
+    paper was written cleanly, 3 when some entries carry a note about a failure."""
+    from .cache import open_cache
+    from .digest import parse_day, run_digest
+    from .errors import InvalidSourceError
+
+    if args.config:
+        return _daily(args, settings)
+    query = " ".join(args.query).strip()
+    if not query:
+        raise InvalidSourceError("digest needs a query (or --config topics.toml).")
+    day = parse_day(args.date) if args.date else None
+    out_path = Path(args.out) if args.out else None
+    figures_dir = None
+    if args.figures or args.deep:
+        if out_path is not None:
+            figures_dir = out_path.parent / f"{out_path.stem}_images"
+        elif args.figures:
+            raise InvalidSourceError(
+                "--figures needs --out, to know where to save the images next to the post."
+            )
+    progress = run_digest(
+        query,
+        settings=settings,
+        category=args.category,
+        day=day,
+        days=args.days,
+        max_papers=args.max_papers,
+        language=args.lang,
+        engine=args.engine,
+        model=args.model,
+        deep=args.deep,
+        figures_dir=figures_dir,
+        cache=None if args.no_cache else open_cache(settings),
+        refresh=args.refresh,
+        concurrency=args.concurrency,
+    )
+    printed = ""
+    post = ""
+    problems = 0
+    try:
+        for event in progress:
+            if event.kind == "entry" and event.post:
+                if event.entry is not None and (event.entry.failed or event.entry.notes):
+                    problems += 1
+                if out_path is None:  # stream the post to stdout, entry by entry
+                    fresh = event.post.startswith(printed)
+                    sys.stdout.write(event.post[len(printed) :] if fresh else event.post)
+                    sys.stdout.flush()
+                    printed = event.post
+                continue
+            if event.kind == "done":
+                post = event.post or ""
+            print(event.message, file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        progress.close()
+        print(
+            "chatpaper: stopped; run the same command again to resume (finished papers come "
+            "from the results cache).",
+            file=sys.stderr,
+        )
+        raise
+    if out_path is not None:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(out_path, post)
+        print(f"Saved {out_path}", file=sys.stderr)
+    elif post and not post.startswith(printed):
+        sys.stdout.write(post)
+    elif post:
+        sys.stdout.write(post[len(printed) :])
+    sys.stdout.flush()
+    return 3 if problems else 0
+
+
+def _daily(args: argparse.Namespace, settings: Settings) -> int:
+    """``digest --config``: one post per topic for the day, then the feed and the index."""
+    from datetime import datetime, timezone
+
+    from .cache import open_cache
+    from .daily import run_daily
+    from .digest import parse_day
+    from .topics import load_topics
+
+    topics = load_topics(Path(args.config))
+    day = parse_day(args.date) if args.date else datetime.now(timezone.utc).date()
+    report = run_daily(
+        topics,
+        settings=settings,
+        day=day,
+        out_dir=Path(args.out_dir),
+        cache=None if args.no_cache else open_cache(settings),
+        batch=args.batch,
+        refresh=args.refresh,
+        site_url=args.site_url,
+        on_status=_status,
+    )
+    _status(
+        f"{len(report.written)} post(s) written, {len(report.kept)} kept; "
+        f"{report.papers} paper(s), {report.batch_requests} batch request(s), "
+        f"{report.model_calls} streaming model call(s)."
+    )
+    return 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -252,14 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_check)
 
-    try:
-        from .digest import add_digest_arguments
-    except ImportError:
-        add_digest_arguments = None
-    if add_digest_arguments is not None:
-        p = sub.add_parser("digest", help="write a blog post of the newest arXiv papers on a topic")
-        add_digest_arguments(p)
-        p.set_defaults(func=cmd_digest)
+    p = sub.add_parser("digest", help="write a blog post of the newest arXiv papers on a topic")
+    _digest_arguments(p)
+    p.set_defaults(func=cmd_digest)
     return parser
 
 

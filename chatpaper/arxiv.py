@@ -502,10 +502,12 @@ class ArxivClient:
         category: str | None = None,
         start: int = 0,
         max_results: int = 50,
+        search_query: str | None = None,
     ) -> tuple[list[PaperMeta], int]:
-        """Newest submissions with ``query`` in the title or abstract: (this page, total)."""
+        """Newest submissions with ``query`` in the title or abstract: (this page, total).
+        ``search_query``, when given, is sent as built (see ``digest.range_query``)."""
         params = {
-            "search_query": build_search_query(query, category),
+            "search_query": search_query or build_search_query(query, category),
             "start": str(max(0, start)),
             "max_results": str(min(max(1, max_results), 2000)),
             "sortBy": "submittedDate",

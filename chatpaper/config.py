@@ -67,6 +67,9 @@ class Settings:
     openai_context_tokens: int = 128_000
 
     cache_dir: Path = field(default_factory=_default_cache_dir)
+    cache_url: str | None = None  # fsspec URL of a shared results cache (s3://, gs://, ...)
+    digest_concurrency: int = 4  # model calls in flight across a whole digest
+    batch_poll_seconds: float = 10.0  # first wait between two looks at a Gemini batch job
     app_concurrency: int = 8
     app_queue_size: int = 64
     max_upload: str = "50mb"
@@ -98,6 +101,9 @@ class Settings:
             cache_dir=Path(env["CHATPAPER_CACHE_DIR"])
             if env.get("CHATPAPER_CACHE_DIR")
             else _default_cache_dir(),
+            cache_url=env.get("CHATPAPER_CACHE_URL") or None,
+            digest_concurrency=_env_int("CHATPAPER_DIGEST_CONCURRENCY", 4),
+            batch_poll_seconds=_env_float("CHATPAPER_BATCH_POLL", 10.0),
             app_concurrency=_env_int("CHATPAPER_CONCURRENCY", 8),
             app_queue_size=_env_int("CHATPAPER_QUEUE_SIZE", 64),
             max_upload=env.get("CHATPAPER_MAX_UPLOAD", "50mb"),

@@ -1,33 +1,22 @@
-"""The daily arXiv digest: a topic -> the newest papers -> one blog post in the seed format.
+"""The daily arXiv digest: a topic -> the papers of a day -> one blog post in the seed format.
 
-The tool we replace published posts such as "Diffusion Models 方向最新论文已更新" with invented
-links, placeholders and papers listed twice. Here the post is built from arXiv's own metadata
-(title, authors, abstract, comment, the real abs link) and the model only writes the parts
+The tool we replace published posts with invented links, placeholders and papers listed
+twice. Here the post is built from arXiv's own metadata and the model only writes the parts
 under them, through the same ``SummaryJob`` as the app, so the guard and the results cache
 apply to every entry.
 
-Layout: pure parts first (date window, selection and dedupe, rendering), then the I/O in
-``run_digest`` (a generator of ``DigestProgress``), then the two edges: the CLI
-(``add_digest_arguments``/``run_digest_cli``) and the Gradio tab (``build_digest_tab``).
-Gradio is imported only inside ``build_digest_tab`` so the CLI starts quickly.
+This module selects the papers and orchestrates their summaries (``run_digest``, a generator
+of ``DigestProgress``). The post's Markdown is ``chatpaper.post``; the CLI is in
+``chatpaper.__main__`` and the Gradio tab in ``chatpaper.ui``.
 """
 
 from __future__ import annotations
 
-import argparse
-import html
-import json
 import logging
-import os
-import queue
 import re
-import sys
-import tempfile
 import threading
-import unicodedata
 import urllib.parse
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -37,60 +26,38 @@ from . import guard
 from .cache import ResultsCache
 from .config import Settings
 from .errors import ChatPaperError, InvalidSourceError
+from .fanout import fan_out
 from .i18n import Language, get_language
-from .llm.base import BackendWrapper, create_backend
+from .llm.base import create_backend
+from .llm.wrappers import LimitedBackend
 from .paper import Page, Paper, PaperMeta, Section
-from .pipeline import STAGES, StageResult, SummaryState
-from .render import escape_html, render_document, render_stage
+from .pipeline import STAGES
+from .post import (
+    DigestEntry,
+    _text,
+    engine_note,
+    post_body,
+    render_details,
+    render_entry,
+    render_post,
+    render_summary,
+)
+from .text import one_line
 
 if TYPE_CHECKING:
     from .arxiv import ArxivClient
-    from .llm.base import Backend, Piece, StageRequest
+    from .llm.base import Backend
+
+__all__ = ["DigestEntry", "DigestProgress", "NoPapersError", "post_body", "run_digest"]
 
 log = logging.getLogger(__name__)
 
-CONCURRENCY_ENV = "CHATPAPER_DIGEST_CONCURRENCY"
-DEFAULT_CONCURRENCY = 4  # model calls in flight at once, across all papers of a digest
 DEFAULT_DAYS = 2  # arXiv lists a paper a day or so after submission: today alone is often empty
 DEFAULT_MAX_PAPERS = 10
 MAX_PAPERS = 200
 PAGE_SIZE = 50  # results per arXiv request
 MAX_SEARCH_PAGES = 20  # at 3 s a request, a minute of paging at most
-MAX_AUTHORS_SHOWN = 30
-
-# Words our own code writes into a post, per language (the model writes the rest).
-_POST_TEXT = {
-    "en": {
-        "update": "Update on {day}",
-        "description": "Newest arXiv papers on {topic} ({day}), led by: {title}",
-        "description_empty": "Newest arXiv papers on {topic} ({day})",
-        "note": "Summaries written by {engine} from each paper's arXiv abstract{deep}; titles, "
-        "authors, abstracts and links come from arXiv.",
-        "note_deep": " and full text",
-        "figures": "Click to view figures from the paper",
-        "pdf_failed": "Summarized from the abstract only: the full text could not be used. {reason}",
-        "figures_failed": "No figures: {reason}",
-        "paper_failed": "This paper could not be summarized: {reason}",
-        "et_al": "et al. ({count} authors)",
-    },
-    "zh": {
-        "update": "{day} 更新",
-        "description": "{topic} 方向最新论文已更新（{day}），最新一篇：{title}",
-        "description_empty": "{topic} 方向最新论文（{day}）",
-        "note": "以下摘要与要点由 {engine} 根据论文的 arXiv 摘要{deep}自动生成；标题、作者、"
-        "摘要与链接均来自 arXiv。",
-        "note_deep": "与全文",
-        "figures": "点此查看论文截图",
-        "pdf_failed": "未能使用论文全文，以下内容仅根据摘要生成。{reason}",
-        "figures_failed": "未能提取论文截图：{reason}",
-        "paper_failed": "未能总结这篇论文：{reason}",
-        "et_al": "等（共 {count} 位作者）",
-    },
-}
-
-
-def _text(lang: Language, key: str) -> str:
-    return _POST_TEXT.get(lang.code, _POST_TEXT["en"])[key]
+MAX_RANGE_RESULTS = 2000  # candidates of one topic's day: 10 requests of 200
 
 
 class NoPapersError(ChatPaperError):
@@ -98,7 +65,7 @@ class NoPapersError(ChatPaperError):
 
 
 # =========================================================================================
-# Pure parts: the date window, selection, rendering
+# Pure parts: the date window and selection
 # =========================================================================================
 @dataclass(frozen=True)
 class DateWindow:
@@ -186,214 +153,6 @@ def select_papers(
     return inside if limit is None else inside[: max(0, limit)]
 
 
-@dataclass
-class DigestEntry:
-    """One paper of the post: arXiv's metadata plus what the model wrote about it."""
-
-    meta: PaperMeta
-    summary: str = ""  # Summary + Key Takeaways, rendered (always)
-    details: str = ""  # the structured summary from the full text, rendered (--deep)
-    figures: list[str] = field(default_factory=list)  # image links relative to the post
-    notes: list[str] = field(default_factory=list)  # one-line notes: what went wrong
-    failed: bool = False  # the Summary itself could not be produced
-    from_cache: bool = False
-
-    @property
-    def label(self) -> str:
-        return f"{self.meta.arxiv_id}{self.meta.version or ''}"
-
-
-def _one_line(text: str | None) -> str:
-    return " ".join((text or "").split())
-
-
-def _title(meta: PaperMeta) -> str:
-    return escape_html(_one_line(meta.title)) or (meta.arxiv_id or "Untitled")
-
-
-_YAML_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n]*")
-
-
-def _yaml_scalar(text: str) -> str:
-    """A YAML value: plain when that is unambiguous (as the seeds write it), else quoted."""
-    text = _one_line(text)
-    if (
-        _YAML_PLAIN.fullmatch(text)
-        and ": " not in text
-        and " #" not in text
-        and not text.endswith(":")
-        and text.lower() not in ("true", "false", "yes", "no", "null", "on", "off", "~")
-        and not re.fullmatch(r"[\d.+\-eE:_ ]+", text)
-    ):
-        return text
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _day_of(when: date | datetime) -> date:
-    return when.date() if isinstance(when, datetime) else when
-
-
-def render_front_matter(
-    topic: str,
-    when: date | datetime,
-    entries: Sequence[DigestEntry],
-    lang: Language,
-    *,
-    category: str | None = None,
-) -> str:
-    """The blog front matter in the seeds' style; the description names the newest paper."""
-    day = _day_of(when)
-    stamp = when.strftime("%Y-%m-%d %H:%M:%S") if isinstance(when, datetime) else str(when)
-    topic = _one_line(topic)
-    if entries:
-        description = _text(lang, "description").format(
-            topic=topic, day=day, title=_one_line(entries[0].meta.title)
-        )
-    else:
-        description = _text(lang, "description_empty").format(topic=topic, day=day)
-    tags = [topic] + ([category] if category else [])
-    lines = [
-        "---",
-        f"title: {_yaml_scalar(topic)}",
-        f"date: {stamp}",
-        "categories: Paper",
-        "tags:",
-        *(f"    - {_yaml_scalar(tag)}" for tag in tags),
-        f"description: {_yaml_scalar(description)}",
-        f"keywords: {_yaml_scalar(topic)}",
-        "---",
-    ]
-    return "\n".join(lines)
-
-
-def _authors_line(meta: PaperMeta, lang: Language) -> str:
-    names = [_one_line(name) for name in meta.authors if _one_line(name)]
-    shown = ", ".join(names[:MAX_AUTHORS_SHOWN])
-    if len(names) > MAX_AUTHORS_SHOWN:
-        shown += " " + _text(lang, "et_al").format(count=len(names))
-    label = lang.labels["authors"]
-    return (
-        f"**{label}：** {escape_html(shown)}"
-        if lang.code == "zh"
-        else (f"**{label}:** {escape_html(shown)}")
-    )
-
-
-def _figures_block(links: Sequence[str], lang: Language) -> str:
-    images = "\n".join(
-        f'<img src="{html.escape(link, quote=True)}" align="middle">' for link in links
-    )
-    return f"<details>\n  <summary>{_text(lang, 'figures')}</summary>\n{images}\n</details>"
-
-
-def render_entry(entry: DigestEntry, lang: Language, *, heading: str | None = None) -> str:
-    """One paper: ``## title``, authors, abstract, the real link with arXiv's comment, the
-    Summary and Key Takeaways, notes, the structured summary and the figures."""
-    meta = entry.meta
-    parts = [f"## {heading or _title(meta)}"]
-    if meta.authors:
-        parts.append(_authors_line(meta, lang))
-    abstract = _one_line(meta.abstract)
-    if abstract:
-        parts.append(escape_html(abstract))
-    link = f"[PDF]({meta.abs_url})" if meta.abs_url else ""
-    comment = escape_html(_one_line(meta.comment))
-    if link or comment:
-        parts.append(" ".join(p for p in (link, comment) if p))
-    if entry.summary.strip():
-        parts.append(entry.summary.strip())
-    parts += [f"> ⚠️ {escape_html(_one_line(note))}" for note in entry.notes]
-    if entry.details.strip():
-        parts.append(entry.details.strip())
-    if entry.figures:
-        parts.append(_figures_block(entry.figures, lang))
-    return "\n\n".join(parts)
-
-
-def _title_key(title: str) -> str:
-    """How the guard tells two titles apart (case, punctuation and width do not count)."""
-    normalized = unicodedata.normalize("NFKC", title).casefold()
-    return re.sub(r"[\W_]+", " ", normalized).strip()
-
-
-def render_post(
-    topic: str,
-    when: date | datetime,
-    entries: Sequence[DigestEntry],
-    lang: Language | str,
-    *,
-    category: str | None = None,
-    note: str | None = None,
-) -> str:
-    """The whole post: front matter, a one-line note, the update heading, one entry per paper.
-
-    Pure. A post with more entries starts with the post with fewer (same topic, date and
-    note), so a caller can stream it by printing only what is new.
-    """
-    lang = lang if isinstance(lang, Language) else get_language(lang)
-    day = _day_of(when)
-    head = [render_front_matter(topic, when, entries, lang, category=category), ""]
-    if note:
-        head += [f"> {_one_line(note)}", ""]
-    head.append(f"# {_text(lang, 'update').format(day=day)}")
-    blocks = ["\n".join(head)]
-    seen: set[str] = set()
-    for entry in entries:
-        title = _title(entry.meta)
-        key = _title_key(title)
-        if key in seen:  # two different papers with one title: the guard would see a repeat
-            title = f"{title} (arXiv:{entry.meta.arxiv_id})"
-        seen.add(_title_key(title))
-        blocks.append(render_entry(entry, lang, heading=title))
-    return "\n\n\n".join(blocks) + "\n"
-
-
-def post_body(post: str) -> str:
-    """The post without its front matter (what a Markdown preview should show)."""
-    if post.startswith("---\n"):
-        end = post.find("\n---\n", 4)
-        if end != -1:
-            return post[end + 5 :].lstrip("\n")
-    return post
-
-
-_HEADING = re.compile(r"^(#{1,6})(\s)", re.MULTILINE)
-
-
-def demote_headings(markdown: str, *, at_least: int = 3) -> str:
-    """Push every heading down a level (and to ``###`` at least), so that a summary placed
-    inside a ``## title`` entry never opens an entry of its own."""
-
-    def lower(match: re.Match[str]) -> str:
-        level = min(6, max(len(match.group(1)) + 1, at_least))
-        return "#" * level + match.group(2)
-
-    return _HEADING.sub(lower, markdown)
-
-
-def render_details(paper: Paper, state: SummaryState, lang: Language) -> str:
-    """The structured summary (basic information, overview, methods, conclusion) of one paper,
-    as the app renders it, without the header and the tldr the entry already shows."""
-    rest = SummaryState(stages={k: v for k, v in state.stages.items() if k != "tldr"})
-    document = render_document(paper, rest, lang)
-    _, separator, body = document.partition("\n---\n")
-    return demote_headings((body if separator else document).strip())
-
-
-def render_summary(result: StageResult | None, lang: Language) -> str:
-    """Summary and Key Takeaways as the tldr stage wrote them (with its warnings and error)."""
-    return demote_headings(render_stage(result, lang))
-
-
-def engine_note(engine: str, model: str, lang: Language, *, deep: bool) -> str:
-    """The one-line, neutral note before the first entry: who wrote the summaries, from what."""
-    if engine == "offline":
-        return lang.labels["offline_note"]
-    deep_text = _text(lang, "note_deep") if deep else ""
-    label = f"{engine}（{model}）" if lang.code == "zh" else f"{engine} ({model})"
-    return _text(lang, "note").format(engine=label, deep=deep_text)
-
-
 def abstract_paper(meta: PaperMeta) -> Paper:
     """A Paper made of arXiv's metadata alone: enough for the tldr stage, which reads only
     the title and abstract, without downloading the PDF."""
@@ -405,16 +164,6 @@ def abstract_paper(meta: PaperMeta) -> Paper:
         sections=[Section("Abstract", "abstract", 1, meta.abstract)],
         fingerprint=f"arxiv-abstract:{label}",
     )
-
-
-def digest_concurrency(value: int | None = None) -> int:
-    """Model calls in flight at once: the argument, else CHATPAPER_DIGEST_CONCURRENCY, else 4."""
-    if value is None:
-        try:
-            value = int(os.environ.get(CONCURRENCY_ENV, DEFAULT_CONCURRENCY))
-        except ValueError:
-            value = DEFAULT_CONCURRENCY
-    return max(1, value)
 
 
 # =========================================================================================
@@ -444,25 +193,11 @@ class DigestProgress:
     post: str | None = None
 
 
-class _SharedSlots(BackendWrapper):
-    """A backend whose calls take one of the digest's slots: at most N calls in flight
-    across all papers, whatever each paper's own stage concurrency."""
-
-    def __init__(self, inner: Backend, slots: threading.Semaphore):
-        super().__init__(inner)  # forwards every capability (extractive: no re-asking)
-        self._slots = slots
-
-    def stream(self, request: StageRequest) -> Iterator[Piece]:
-        with self._slots:
-            yield from self.inner.stream(request)
-
-
 class _Cancelled(Exception):
     pass
 
 
-# pdfium (behind chatpaper.figures) must never run in two threads at once, even on two
-# different documents: it would crash the process.
+Emit = Callable[[DigestProgress], None]
 
 
 @dataclass
@@ -471,22 +206,19 @@ class _Run:
 
     settings: Settings
     lang: Language
-    engine: str | None
-    model: str | None
-    api_key: str | None
     cache: ResultsCache | None
     refresh: bool
     deep: bool
     figures_dir: Path | None
-    client: ArxivClient
-    backend: _SharedSlots
+    backend: Backend
     total: int
-    out: queue.Queue
-    cancel: threading.Event
+    papers: dict[str, Paper] = field(default_factory=dict)  # label -> paper read already
 
-    def report(self, kind: str, index: int, meta: PaperMeta, message: str, **kw: Any) -> None:
+    def report(
+        self, emit: Emit, kind: str, index: int, meta: PaperMeta, message: str, **kw: Any
+    ) -> None:
         label = f"{meta.arxiv_id}{meta.version or ''}"
-        self.out.put(
+        emit(
             DigestProgress(
                 kind,
                 f"[{index}/{self.total}] {label} {message}",
@@ -496,6 +228,44 @@ class _Run:
                 **kw,
             )
         )
+
+
+def range_query(query: str, categories: Sequence[str], window: DateWindow) -> str:
+    """arXiv's search_query for a phrase, any of the categories, and the window's days (GMT):
+    ``... AND submittedDate:[202402050000 TO 202402052359]``."""
+    from .arxiv import build_search_query
+
+    built = build_search_query(query)
+    checked = [build_search_query("x", c).rsplit(" AND ", 1)[1] for c in categories]
+    if checked:
+        built += " AND (" + " OR ".join(checked) + ")"
+    start, end = window.start.strftime("%Y%m%d"), window.end.strftime("%Y%m%d")
+    return f"{built} AND submittedDate:[{start}0000 TO {end}2359]"
+
+
+def search_range(
+    client: ArxivClient,
+    query: str,
+    categories: Sequence[str],
+    window: DateWindow,
+    *,
+    page_size: int = 200,
+    max_results: int = MAX_RANGE_RESULTS,
+) -> list[PaperMeta]:
+    """Every paper of the window on the topic, for any day however long ago: a date-range
+    query paged to its end (one request per 3 s, by the client), at most ``max_results``."""
+    search_query = range_query(query, categories, window)
+    found: list[PaperMeta] = []
+    start = 0
+    while start < max_results:
+        page, total = client.search(
+            query, start=start, max_results=page_size, search_query=search_query
+        )
+        found.extend(page)
+        start += len(page)
+        if not page or start >= total:
+            break
+    return select_papers(found, window)
 
 
 def _search(
@@ -565,18 +335,28 @@ def _needs_pdf(run: _Run, meta: PaperMeta) -> bool:
     return not (run.figures_dir.is_dir() and any(run.figures_dir.glob(f"{stem}_fig*")))
 
 
-def _summarize(run: _Run, index: int, meta: PaperMeta) -> DigestEntry:
+def _summarize(
+    run: _Run, index: int, meta: PaperMeta, emit: Emit, cancel: threading.Event
+) -> DigestEntry:
     """One paper, start to end; every failure becomes a note on its entry."""
+    from .arxiv import ArxivClient
     from .summarize import SummaryJob
+
+    def report(kind: str, message: str, **kw: Any) -> None:
+        run.report(emit, kind, index, meta, message, **kw)
 
     entry = DigestEntry(meta)
     label = entry.label
     data: bytes | None = None
-    paper: Paper | None = None
-    if _needs_pdf(run, meta):
-        run.report("stage", index, meta, "pdf…", stage="pdf")
+    paper: Paper | None = run.papers.get(label)  # read already (a batch run reads first)
+    if paper is None and _needs_pdf(run, meta):
+        report("stage", "pdf…", stage="pdf")
+        # arXiv's pacing is process-wide: a client per paper only routes its status lines.
+        client = ArxivClient(
+            run.settings, on_status=lambda message: emit(DigestProgress("status", message))
+        )
         try:
-            data = run.client.fetch_pdf(meta.arxiv_id or "", meta.version)
+            data = client.fetch_pdf(meta.arxiv_id or "", meta.version)
             if run.deep:
                 from .reader import read_pdf_bytes
 
@@ -586,11 +366,11 @@ def _summarize(run: _Run, index: int, meta: PaperMeta) -> DigestEntry:
         except ChatPaperError as err:
             key = "pdf_failed" if run.deep else "figures_failed"
             entry.notes.append(_text(run.lang, key).format(reason=str(err)))
-            run.report("warning", index, meta, f"PDF failed: {err}")
-    if run.cancel.is_set():
+            report("warning", f"PDF failed: {err}")
+    if cancel.is_set():
         raise _Cancelled
     if run.figures_dir is not None and (data is not None or not _needs_pdf(run, meta)):
-        run.report("stage", index, meta, "figures…", stage="figures")
+        report("stage", "figures…", stage="figures")
         try:
             entry.figures = _figure_links(run, meta, data)
         except Exception as err:  # figures are a bonus: never lose the entry for them
@@ -599,7 +379,7 @@ def _summarize(run: _Run, index: int, meta: PaperMeta) -> DigestEntry:
             entry.notes.append(_text(run.lang, "figures_failed").format(reason=reason))
 
     # One backend for the whole digest: its SDK client (slow to build) serves every paper,
-    # and its slots bound the calls in flight across papers.
+    # and its limit bounds the calls in flight across papers.
     job = SummaryJob(
         paper or abstract_paper(meta),
         run.backend,
@@ -612,17 +392,17 @@ def _summarize(run: _Run, index: int, meta: PaperMeta) -> DigestEntry:
     events = job.events()
     try:
         for event in events:
-            if run.cancel.is_set():
+            if cancel.is_set():
                 raise _Cancelled
             if event.kind == "stage_start":
-                run.report("stage", index, meta, f"{event.stage}…", stage=event.stage)
+                report("stage", f"{event.stage}…", stage=event.stage)
             elif event.kind == "stage_done":
-                run.report("stage", index, meta, f"{event.stage} done", stage=event.stage)
+                report("stage", f"{event.stage} done", stage=event.stage)
             elif event.kind == "status":
-                run.report("status", index, meta, event.text, stage=event.stage)
+                report("status", event.text, stage=event.stage)
             elif event.kind in ("warning", "error"):
                 what = "failed" if event.kind == "error" else "warning"
-                run.report("warning", index, meta, f"{event.stage} {what}: {event.text}")
+                report("warning", f"{event.stage} {what}: {event.text}")
     finally:
         events.close()  # on cancel, this stops the job's own stage workers
     entry.from_cache = job.from_cache
@@ -630,15 +410,52 @@ def _summarize(run: _Run, index: int, meta: PaperMeta) -> DigestEntry:
     entry.summary = render_summary(state.stages.get("tldr"), run.lang)
     entry.failed = bool(state.stages.get("tldr") is None or state.stages["tldr"].error)
     if paper is not None:
-        entry.details = render_details(paper, state, run.lang)
+        entry.details = render_details(paper, state, run.lang, job.grounder)  # pages checked
     return entry
 
 
-def _check_entry(run: _Run, index: int, entry: DigestEntry) -> None:
+def _check_entry(run: _Run, index: int, entry: DigestEntry, emit: Emit) -> None:
     """The guard over the finished entry, as ``chatpaper check`` will see it in the post."""
     defects = guard.check_document(render_entry(entry, run.lang))
     for defect in defects[:3]:
-        run.report("warning", index, entry.meta, f"check: {defect.kind}: {defect.text[:80]}")
+        run.report(emit, "warning", index, entry.meta, f"check: {defect.kind}: {defect.text[:80]}")
+
+
+def _paper_work(run: _Run) -> Callable[[tuple[int, PaperMeta], Emit, threading.Event], None]:
+    """The fan-out work for one paper: its progress, then one ``paper`` event with its entry
+    (a failure is a note on that entry, never the end of the other papers)."""
+
+    def work(item: tuple[int, PaperMeta], emit: Emit, cancel: threading.Event) -> None:
+        index, meta = item
+        entry = DigestEntry(meta)
+        try:
+            run.report(emit, "stage", index, meta, "started", stage="start")
+            entry = _summarize(run, index, meta, emit, cancel)
+            _check_entry(run, index, entry, emit)
+        except _Cancelled:
+            return
+        except ChatPaperError as err:
+            entry.notes.append(_text(run.lang, "paper_failed").format(reason=str(err)))
+            entry.failed = True
+        except Exception as err:  # a bug must not cost the other papers their entries
+            log.exception("digest entry %s failed", meta.arxiv_id)
+            reason = f"an unexpected error ({type(err).__name__}) stopped it."
+            entry.notes.append(_text(run.lang, "paper_failed").format(reason=reason))
+            entry.failed = True
+        state = "failed" if entry.failed else "done"
+        source = " (from the results cache)" if entry.from_cache else ""
+        emit(
+            DigestProgress(
+                "paper",
+                f"[{index}/{run.total}] {entry.label} {state}{source}",
+                index=index,
+                total=run.total,
+                arxiv_id=meta.arxiv_id,
+                entry=entry,
+            )
+        )
+
+    return work
 
 
 def run_digest(
@@ -663,12 +480,13 @@ def run_digest(
 ) -> Iterator[DigestProgress]:
     """Search arXiv, summarize the papers of the window concurrently, stream the post.
 
-    Model calls for different papers run at once, at most ``concurrency`` in flight (the
-    backend waits out rate limits); arXiv requests stay one at a time, paced by the client.
-    Finished papers are stored in ``cache``, so a run that was interrupted and started again
-    only calls the model for the papers it had not finished. ``figures_dir`` (a folder next
-    to the post) turns on figure screenshots, linked relative to the post. Closing the
-    generator stops the workers at their next step.
+    Model calls for different papers run at once, at most ``concurrency`` in flight
+    (default ``settings.digest_concurrency``; the backend waits out rate limits); arXiv
+    requests stay one at a time, paced by the client. Finished papers are stored in
+    ``cache``, so a run that was interrupted and started again only calls the model for the
+    papers it had not finished. ``figures_dir`` (a folder next to the post) turns on figure
+    screenshots, linked relative to the post. Closing the generator stops the workers at
+    their next step.
     """
     from .arxiv import ArxivClient
 
@@ -681,17 +499,13 @@ def run_digest(
     window = date_window(day=day, days=days, today=now.date())
     # Fail fast on a missing key or an unknown engine, before paging arXiv for a minute.
     # The same backend then serves every paper.
-    probe = create_backend(engine, settings, model=model, api_key=api_key)
-    note = engine_note(probe.name, probe.model, lang, deep=deep)
+    backend = create_backend(engine, settings, model=model, api_key=api_key)
+    note = engine_note(backend.name, backend.model, lang, deep=deep, extractive=backend.extractive)
     when: date | datetime = day if day is not None else now.replace(microsecond=0, tzinfo=None)
 
     statuses: list[str] = []
-    out: queue.Queue = queue.Queue()
-    client = ArxivClient(
-        settings, on_status=lambda message: out.put(DigestProgress("status", message))
-    )
     search_client = ArxivClient(settings, on_status=statuses.append)
-    yield DigestProgress("status", f"Searching arXiv for '{_one_line(query)}' in {window}…")
+    yield DigestProgress("status", f"Searching arXiv for '{one_line(query)}' in {window}…")
     selection: list[PaperMeta] = []
     for item in _search(
         search_client,
@@ -709,7 +523,7 @@ def run_digest(
     if not selection:
         where = f" in {category}" if category else ""
         raise NoPapersError(
-            f"arXiv has no papers on '{_one_line(query)}'{where} submitted {window}; "
+            f"arXiv has no papers on '{one_line(query)}'{where} submitted {window}; "
             "widen the window (more days) or change the query."
         )
     total = len(selection)
@@ -721,75 +535,32 @@ def run_digest(
         total=total,
     )
 
-    slots_count = digest_concurrency(concurrency)
+    limit = max(1, concurrency if concurrency is not None else settings.digest_concurrency)
     run = _Run(
         settings=settings,
         lang=lang,
-        engine=engine,
-        model=model,
-        api_key=api_key,
         cache=cache,
         refresh=refresh,
         deep=deep,
         figures_dir=figures_dir,
-        client=client,
-        backend=_SharedSlots(probe, threading.Semaphore(slots_count)),
+        backend=LimitedBackend(backend, limit),
         total=total,
-        out=out,
-        cancel=threading.Event(),
     )
-    done_marker = object()
-
-    def work(index: int, meta: PaperMeta) -> None:
-        entry = DigestEntry(meta)
-        try:
-            if run.cancel.is_set():
-                return
-            run.report("stage", index, meta, "started", stage="start")
-            entry = _summarize(run, index, meta)
-            _check_entry(run, index, entry)
-        except _Cancelled:
-            return
-        except ChatPaperError as err:
-            entry.notes.append(_text(lang, "paper_failed").format(reason=str(err)))
-            entry.failed = True
-        except Exception as err:  # a bug must not cost the other papers their entries
-            log.exception("digest entry %s failed", meta.arxiv_id)
-            reason = f"an unexpected error ({type(err).__name__}) stopped it."
-            entry.notes.append(_text(lang, "paper_failed").format(reason=reason))
-            entry.failed = True
-        finally:
-            out.put((done_marker, index, entry))
-
     # More paper workers than model slots when PDFs must be fetched: the next papers'
     # downloads (paced by arXiv's rule) overlap the model calls of the current ones.
     needs_pdf = deep or figures_dir is not None
-    workers = min(total, slots_count * 2 if needs_pdf else slots_count)
-    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="digest")
+    workers = limit * 2 if needs_pdf else limit
     ready: dict[int, DigestEntry] = {}
     shown: list[DigestEntry] = []
+    progress = fan_out(
+        list(enumerate(selection, start=1)), _paper_work(run), workers=workers, name="digest"
+    )
     try:
-        for index, meta in enumerate(selection, start=1):
-            pool.submit(work, index, meta)
-        finished = 0
-        while finished < total:
-            item = out.get()
-            if not (isinstance(item, tuple) and item and item[0] is done_marker):
-                yield item
+        for event in progress:
+            yield event
+            if event.kind != "paper" or event.entry is None:
                 continue
-            _, index, entry = item
-            finished += 1
-            ready[index] = entry
-            state = "failed" if entry.failed else "done"
-            source = " (from the results cache)" if entry.from_cache else ""
-            yield DigestProgress(
-                "paper",
-                f"[{index}/{total}] {entry.label} {state}{source}",
-                index=index,
-                total=total,
-                arxiv_id=entry.meta.arxiv_id,
-                entry=entry,
-            )
+            ready[event.index] = event.entry
             while len(shown) + 1 in ready:  # the post grows in order, paper by paper
                 next_entry = ready[len(shown) + 1]
                 shown.append(next_entry)
@@ -803,153 +574,15 @@ def run_digest(
                     entry=next_entry,
                     post=post,
                 )
-        while not out.empty():  # late status lines
-            item = out.get_nowait()
-            if isinstance(item, DigestProgress):
-                yield item
-        failed = sum(1 for e in shown if e.failed or e.notes)
-        summary = f"{total} paper(s) written"
-        if failed:
-            summary += f"; {failed} with a problem noted in its entry"
-        yield DigestProgress(
-            "done",
-            summary + ".",
-            total=total,
-            post=render_post(query, when, shown, lang, category=category, note=note),
-        )
     finally:
-        run.cancel.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-# =========================================================================================
-# The CLI edge
-# =========================================================================================
-def add_digest_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``digest`` subcommand's arguments."""
-    parser.add_argument("query", nargs="+", help="words to find in titles and abstracts")
-    parser.add_argument("--category", default=None, help="an arXiv category, such as cs.CV")
-    when = parser.add_mutually_exclusive_group()
-    when.add_argument("--date", default=None, help="papers submitted on this day (YYYY-MM-DD, UTC)")
-    when.add_argument(
-        "--days",
-        type=int,
-        default=None,
-        help=f"papers submitted in the last N days, today included (default {DEFAULT_DAYS})",
-    )
-    parser.add_argument(
-        "--max",
-        type=int,
-        default=DEFAULT_MAX_PAPERS,
-        dest="max_papers",
-        help=f"at most this many papers, the newest (default {DEFAULT_MAX_PAPERS})",
-    )
-    parser.add_argument("--lang", default="en", help="post language: en or zh (default en)")
-    parser.add_argument(
-        "--engine",
-        default=None,
-        help="gemini, openai or offline (default: gemini with a key, else offline)",
-    )
-    parser.add_argument("--model", default=None, help="model name for the engine")
-    parser.add_argument(
-        "--deep",
-        action="store_true",
-        help="also read each PDF for the full structured summary (4 model calls per paper); "
-        "with --out, adds the paper's figures",
-    )
-    parser.add_argument(
-        "--figures",
-        action="store_true",
-        help="add each paper's figures (saved in <post>_images/ next to --out)",
-    )
-    parser.add_argument(
-        "--out", default=None, help="write the post to this .md file (default: stdout)"
-    )
-    parser.add_argument(
-        "--concurrency",
-        type=int,
-        default=None,
-        help=f"model calls in flight at once (default ${CONCURRENCY_ENV} or {DEFAULT_CONCURRENCY})",
-    )
-    parser.add_argument("--refresh", action="store_true", help="ignore the results cache")
-    parser.add_argument(
-        "--no-cache", action="store_true", help="neither read nor write the cache (no resuming)"
-    )
-
-
-def run_digest_cli(args: argparse.Namespace, settings: Settings) -> int:
-    """Run ``digest``: progress on stderr, the post to --out or stdout. Exit 0 when every
-    paper was written cleanly, 3 when some entries carry a note about a failure."""
-    query = " ".join(args.query).strip()
-    day = parse_day(args.date) if args.date else None
-    out_path = Path(args.out) if args.out else None
-    figures_dir = None
-    if args.figures or args.deep:
-        if out_path is not None:
-            figures_dir = out_path.parent / f"{out_path.stem}_images"
-        elif args.figures:
-            raise InvalidSourceError(
-                "--figures needs --out, to know where to save the images next to the post."
-            )
-    progress = run_digest(
-        query,
-        settings=settings,
-        category=args.category,
-        day=day,
-        days=args.days,
-        max_papers=args.max_papers,
-        language=args.lang,
-        engine=args.engine,
-        model=args.model,
-        deep=args.deep,
-        figures_dir=figures_dir,
-        cache=None if args.no_cache else ResultsCache(settings.cache_dir),
-        refresh=args.refresh,
-        concurrency=args.concurrency,
-    )
-    printed = ""
-    post = ""
-    problems = 0
-    try:
-        for event in progress:
-            if event.kind == "entry" and event.post:
-                if event.entry is not None and (event.entry.failed or event.entry.notes):
-                    problems += 1
-                if out_path is None:  # stream the post to stdout, entry by entry
-                    fresh = event.post.startswith(printed)
-                    sys.stdout.write(event.post[len(printed) :] if fresh else event.post)
-                    sys.stdout.flush()
-                    printed = event.post
-                continue
-            if event.kind == "done":
-                post = event.post or ""
-            print(event.message, file=sys.stderr, flush=True)
-    except KeyboardInterrupt:
         progress.close()
-        print(
-            "chatpaper: stopped; run the same command again to resume (finished papers come "
-            "from the results cache).",
-            file=sys.stderr,
-        )
-        raise
-    if out_path is not None:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(out_path, post)
-        print(f"Saved {out_path}", file=sys.stderr)
-    elif post and not post.startswith(printed):
-        sys.stdout.write(post)
-    elif post:
-        sys.stdout.write(post[len(printed) :])
-    sys.stdout.flush()
-    return 3 if problems else 0
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    failed = sum(1 for e in shown if e.failed or e.notes)
+    summary = f"{total} paper(s) written"
+    if failed:
+        summary += f"; {failed} with a problem noted in its entry"
+    yield DigestProgress(
+        "done",
+        summary + ".",
+        total=total,
+        post=render_post(query, when, shown, lang, category=category, note=note),
+    )

@@ -8,15 +8,14 @@ keeps its partial text, and never stops the other stages.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from . import guard
 from .context import build_context
 from .errors import ChatPaperError
+from .fanout import fan_out
 from .i18n import Language
 from .llm.base import Backend, Notice, StageRequest, Usage
 from .paper import Paper
@@ -275,27 +274,10 @@ def run_pipeline(
 
     Closing the generator (the user cancelled) tells the workers to stop at the next chunk.
     """
-    events: queue.Queue[Event | None] = queue.Queue()
-    cancel = threading.Event()
     shortened_note = lang.labels["shortened"]
-    pending = len(stages)
 
-    def worker(stage: str) -> None:
-        try:
-            _run_stage(paper, stage, lang, backend, events.put, cancel, shortened_note, use_guard)
-        finally:
-            events.put(None)
+    def work(stage: str, emit, cancel: threading.Event) -> None:
+        _run_stage(paper, stage, lang, backend, emit, cancel, shortened_note, use_guard)
 
-    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(stages))))
-    try:
-        for stage in stages:  # tldr is first in STAGE_NAMES, so it starts (and shows) first
-            pool.submit(worker, stage)
-        while pending:
-            event = events.get()
-            if event is None:
-                pending -= 1
-                continue
-            yield event
-    finally:
-        cancel.set()
-        pool.shutdown(wait=False, cancel_futures=True)
+    # tldr is first in STAGES, so it starts (and shows) first
+    yield from fan_out(stages, work, workers=concurrency, name="stage")

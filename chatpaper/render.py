@@ -158,21 +158,26 @@ def render_document(
     grounder: Grounder | None = None,
 ) -> str:
     """The whole summary, in the structure users know from ChatPaper's posts."""
-    labels = lang.labels
     out = [render_header(paper, lang, engine_note=engine_note)]
-
     tldr = state.stages.get("tldr")
     if tldr is not None:
         out += ["", render_stage(tldr, lang, grounder)]
+    out += ["", "---", "", render_details(paper, state, lang, grounder)]
+    return "\n".join(out).rstrip() + "\n"
 
+
+def render_details(
+    paper: Paper, state: SummaryState, lang: Language, grounder: Grounder | None = None
+) -> str:
+    """Basic information and the numbered parts (6-8): the document after its header and
+    tldr, also what a digest entry shows under the paper's own Summary."""
+    labels = lang.labels
+    out: list[str] = []
     overview = state.stages.get("overview")
     affiliation, keywords, overview_rest = split_overview(overview.text if overview else "", lang)
     affiliation = affiliation or (paper.meta.affiliations[0] if paper.meta.affiliations else None)
     not_stated = labels["not_stated"]
     out += [
-        "",
-        "---",
-        "",
         f"## {labels['basic_info']}",
         "",
         f"1. **{labels['title']}**: {_escape_inline(paper.title or paper.source)}",

@@ -28,7 +28,7 @@ import contextlib
 import gradio as gr
 
 from . import digest as digest_mod
-from .cache import ResultsCache
+from .cache import ResultsCache, open_cache
 from .config import Settings
 from .document import figures_of
 from .errors import ChatPaperError, InvalidSourceError
@@ -264,7 +264,7 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
     settings = settings or Settings.from_env()
     load_prompts()  # a broken CHATPAPER_PROMPTS_DIR copy stops the start with one sentence
     sweep_scratch_folders()
-    cache = ResultsCache(settings.cache_dir)
+    cache = open_cache(settings)
     engine_choices = _engine_choices(settings)
     default = default_engine(settings)
 
@@ -453,7 +453,7 @@ def build_digest_tab(settings: Settings, cache: ResultsCache | None = None) -> N
                 label="Download the post (.md)", interactive=False, elem_id="digest-download"
             )
     button.click(
-        make_digest_handler(settings, cache or ResultsCache(settings.cache_dir)),
+        make_digest_handler(settings, cache or open_cache(settings)),
         inputs=[topic, category, day, count, language, engine, api_key, deep],
         outputs=[status, post, download],
         api_name="digest",

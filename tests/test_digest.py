@@ -18,17 +18,15 @@ from chatpaper.cache import ResultsCache
 from chatpaper.config import Settings
 from chatpaper.digest import (
     DateWindow,
-    DigestEntry,
     DigestProgress,
     NoPapersError,
     date_window,
-    demote_headings,
-    render_post,
     run_digest,
     select_papers,
 )
 from chatpaper.errors import InvalidSourceError
 from chatpaper.paper import PaperMeta
+from chatpaper.post import DigestEntry, demote_headings, render_post
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.gemini_server import (
     FakeGemini,
@@ -547,6 +545,10 @@ def test_the_offline_cli_digest_shows_progress_and_writes_a_post_that_passes_che
     for item in entries_of(post):
         assert "**摘要**: " in item and "**要点**\n- " in item
     assert "抽取式摘要" in post.split("\n# ")[0]  # the offline engine says what it is
+    # Issue 11's bug: the shared call limit hid the engine's "extractive" capability, so the
+    # guard re-asked the offline engine ("wrong_language") and left a note in the post.
+    assert "Re-asking" not in err and "wrong_language" not in err
+    assert "请核对" not in post and "wrong_language" not in post
     assert main(["check", str(out)]) == 0
 
 

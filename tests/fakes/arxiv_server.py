@@ -91,6 +91,7 @@ class _QuerySyntaxError(ValueError):
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<open>\()|(?P<close>\))|(?P<op>ANDNOT|AND|OR)(?=[\s(])"
+    r"|submittedDate:\[(?P<since>\d{12}) TO (?P<until>\d{12})\]"
     r'|(?P<field>ti|abs|au|cat|all|co|jr):(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s()"]+)))'
 )
 
@@ -110,6 +111,8 @@ def _tokens(query: str) -> list[tuple[str, Any]]:
             out.append((")", None))
         elif match.group("op"):
             out.append(("op", match.group("op")))
+        elif match.group("since"):  # a date range (GMT), as YYYYMMDDHHMM
+            out.append(("term", ("submittedDate", (match.group("since"), match.group("until")))))
         else:
             value = (
                 match.group("phrase") if match.group("phrase") is not None else match.group("word")
@@ -126,7 +129,10 @@ def _contains(haystack: str, needle: str) -> bool:
     return re.search(pattern, haystack, re.IGNORECASE) is not None
 
 
-def _term_matches(paper: FakePaper, field_name: str, value: str) -> bool:
+def _term_matches(paper: FakePaper, field_name: str, value: Any) -> bool:
+    if field_name == "submittedDate":
+        stamp = re.sub(r"\D", "", paper.published)[:12]
+        return value[0] <= stamp <= value[1]
     if field_name == "ti":
         return _contains(paper.title, value)
     if field_name == "abs":

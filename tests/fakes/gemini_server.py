@@ -40,6 +40,10 @@ OUTPUT_TOKEN_LIMIT = 65_536
 _MODEL_PATH = re.compile(
     r"^/(?P<version>v1beta|v1)/models/(?P<model>[^:/]+):(?P<method>streamGenerateContent|generateContent)$"
 )
+_BATCH_PATH = re.compile(r"^/(?:v1beta|v1)/batches/(?P<job>[^:/]+)$")
+_DOWNLOAD_PATH = re.compile(
+    r"^/(?:v1beta|v1|download/v1beta|download/v1)/files/(?P<file>[^:/]+):download$"
+)
 _MODELS_PATH = re.compile(r"^/(?P<version>v1beta|v1)/models(?:/(?P<model>[^:/]+))?$")
 
 
@@ -330,6 +334,13 @@ class FakeGemini(LocalServer):
         self.known_models = known_models  # None: any model name exists
         self.reply_generator = reply_generator
         self.requests: list[RecordedRequest] = []
+        # Batch API: each get() moves a job one state on; ``batch_log`` lists every call.
+        self.batch_states = ("BATCH_STATE_PENDING", "BATCH_STATE_RUNNING", "BATCH_STATE_SUCCEEDED")
+        self.batch_fail_keys: set[int] = set()  # request positions that fail inside a batch
+        self.batch_results_as_file = False  # answer with a JSONL result file, not inline
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.batch_log: list[tuple[str, str]] = []  # ("create" | "get" | "upload", name)
+        self.files: dict[str, bytes] = {}
         self._scripts: list[tuple[Matcher | None, deque[Reply]]] = []
         self._accepted: deque[float] = deque()
         self._lock = threading.RLock()  # a matcher may look at the fake itself
@@ -365,6 +376,12 @@ class FakeGemini(LocalServer):
         """Only the generateContent/streamGenerateContent calls (not model listings)."""
         with self._lock:
             return [r for r in self.requests if r.method_name.endswith("enerateContent")]
+
+    @property
+    def batch_requests(self) -> list[RecordedRequest]:
+        """The requests answered inside batch jobs."""
+        with self._lock:
+            return [r for r in self.requests if r.method_name == "batch"]
 
     # lifecycle --------------------------------------------------------------------------------
     @property
@@ -411,6 +428,9 @@ class _Handler(BaseHTTPRequestHandler):
     # routing ----------------------------------------------------------------------------------
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
+        if _BATCH_PATH.match(path) or _DOWNLOAD_PATH.match(path):
+            self._batch_get(path)
+            return
         found = _MODELS_PATH.match(path)
         request = self._new_record("GET", path, found, {})
         if found is None:
@@ -434,6 +454,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw or b"{}")
         except json.JSONDecodeError:
             body = {"_raw": raw.decode("utf-8", "replace")}
+        if path.endswith(":batchGenerateContent") or path.startswith("/upload"):
+            self._batch_post(path, body, raw)
+            return
         found = _MODEL_PATH.match(path)
         request = self._new_record("POST", path, found, body)
         if found is None:
@@ -490,6 +513,140 @@ class _Handler(BaseHTTPRequestHandler):
         if allowed is not None and request.api_key not in allowed:
             return invalid_key()
         return None
+
+    # the Batch API and the Files API ----------------------------------------------------------
+    def _plain_json(
+        self, status: int, payload: dict[str, Any], headers: dict | None = None
+    ) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _batch_post(self, path: str, body: dict[str, Any], raw: bytes) -> None:
+        fake = self.fake
+        # the upload session's URL is its credential; every other call carries the key
+        if self.headers.get("x-goog-api-key") is None and not path.startswith("/upload-session/"):
+            self._plain_json(403, _error_json(permission_denied()))
+            return
+        if re.fullmatch(r"/upload/v1(?:beta)?/files", path):  # start of a resumable upload
+            session = f"s{len(fake.files)}"
+            url = f"{fake.base_url}/upload-session/{session}"
+            self._plain_json(200, {}, {"x-goog-upload-url": url, "x-goog-upload-status": "active"})
+            return
+        if path.startswith("/upload-session/"):
+            name = f"files/upload-{len(fake.files)}"
+            with fake._lock:
+                fake.files[name] = raw
+                fake.batch_log.append(("upload", name))
+            payload = {
+                "file": {
+                    "name": name,
+                    "mimeType": "application/jsonl",
+                    "sizeBytes": str(len(raw)),
+                    "state": "ACTIVE",
+                }
+            }
+            self._plain_json(200, payload, {"x-goog-upload-status": "final"})
+            return
+        model = path.rsplit("/", 1)[-1].split(":", 1)[0]
+        source = (body.get("batch") or {}).get("inputConfig") or {}
+        if source.get("fileName"):
+            lines = fake.files.get(source["fileName"], b"").decode().splitlines()
+            items = [json.loads(line) for line in lines if line.strip()]
+            requests = [(item["key"], item["request"], "file") for item in items]
+        else:
+            inlined = (source.get("requests") or {}).get("requests") or []
+            requests = [
+                ((r.get("metadata") or {}).get("key"), r["request"], "inline") for r in inlined
+            ]
+        with fake._lock:
+            name = f"batches/job-{len(fake.batches) + 1}"
+            fake.batches[name] = {"model": model, "requests": requests, "polls": 0}
+            fake.batch_log.append(("create", name))
+        self._plain_json(200, self._batch_json(name, fake.batch_states[0]))
+
+    def _batch_json(self, name: str, state: str, output: dict | None = None) -> dict[str, Any]:
+        job = self.fake.batches[name]
+        metadata: dict[str, Any] = {
+            "@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch",
+            "name": name,
+            "model": f"models/{job['model']}",
+            "state": state,
+            "createTime": "2026-12-01T00:00:00Z",
+        }
+        if output is not None:
+            metadata["output"] = output
+        return {"name": name, "metadata": metadata, "done": output is not None}
+
+    def _batch_get(self, path: str) -> None:
+        fake = self.fake
+        found = _DOWNLOAD_PATH.match(path)
+        if found:
+            data = fake.files.get(f"files/{found.group('file')}")
+            if data is None:
+                self._plain_json(404, _error_json(error_reply(404, "NOT_FOUND", "No file.")))
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        name = "batches/" + _BATCH_PATH.match(path).group("job")
+        with fake._lock:
+            job = fake.batches.get(name)
+            if job is None:
+                self._plain_json(404, _error_json(error_reply(404, "NOT_FOUND", "No such job.")))
+                return
+            fake.batch_log.append(("get", name))
+            job["polls"] += 1
+            state = fake.batch_states[min(job["polls"], len(fake.batch_states) - 1)]
+        if state != "BATCH_STATE_SUCCEEDED":
+            self._plain_json(200, self._batch_json(name, state))
+            return
+        results = [
+            self._batch_answer(job["model"], n, key, body)
+            for n, (key, body, _) in enumerate(job["requests"])
+        ]
+        as_file = fake.batch_results_as_file or any(k == "file" for _, _, k in job["requests"])
+        if as_file:
+            lines = [
+                json.dumps({"key": key, **{k: v for k, v in r.items() if k != "metadata"}})
+                for (key, _, _), r in zip(job["requests"], results, strict=True)
+            ]
+            file_name = f"files/results-{name.split('/')[-1]}"
+            fake.files[file_name] = ("\n".join(lines) + "\n").encode()
+            output: dict[str, Any] = {"responsesFile": file_name}
+        else:
+            output = {"inlinedResponses": {"inlinedResponses": results}}
+        self._plain_json(200, self._batch_json(name, state, output))
+
+    def _batch_answer(self, model: str, position: int, key: Any, body: dict) -> dict[str, Any]:
+        if position in self.fake.batch_fail_keys:
+            return {
+                "error": {"code": 500, "message": "Internal error in the batch."},
+                "metadata": {"key": key},
+            }
+        request = RecordedRequest(
+            method="BATCH",
+            path=f"batch:{key}",
+            api_version="v1beta",
+            model=model,
+            method_name="batch",
+            api_key="batch",
+            body=body,
+            started=time.monotonic(),
+        )
+        reply = self.fake._next_reply(request)
+        request.reply = reply
+        request.ended = time.monotonic()
+        self.fake._record(request)
+        return {"response": _whole_response(request, reply), "metadata": {"key": key}}
 
     # writing ----------------------------------------------------------------------------------
     def _send_json(self, request: RecordedRequest, status: int, payload: dict[str, Any]) -> None:
