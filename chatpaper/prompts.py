@@ -43,6 +43,8 @@ PROMPT_FIELDS: dict[str, frozenset[str]] = {
         }
     ),
     "corrective": frozenset({"problems"}),
+    "ask": frozenset({"history", "question", "language", "not_stated"}),
+    "ask_passages": frozenset({"title", "authors", "passages"}),
 }
 
 
