@@ -107,8 +107,10 @@ def first_text() -> None:
         times = []
         for i in range(5):
             server.enqueue(
-                text_reply(f'The paper says "{paper.pages[0].text.split(".")[0]}" (p. 1).',
-                           first_token_delay=delay)
+                text_reply(
+                    f'The paper says "{paper.pages[0].text.split(".")[0]}" (p. 1).',
+                    first_token_delay=delay,
+                )
             )
             session = AskSession(paper, settings=Settings(), engine="gemini")
             start = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Command line: ``python -m chatpaper inspect|summarize|check|digest``.
+"""Command line: ``python -m chatpaper inspect|summarize|ask|check|digest``.
 
 Errors become one line on stderr and a non-zero exit code; never a traceback for bad input.
 Exit codes: 0 done, 1 failed (or defects found by ``check``), 2 bad input, 3 partly done.
@@ -238,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a Markdown/text file")
     p.add_argument("--json", action="store_true", help='print {"defects": [...]}')
     p.set_defaults(func=cmd_check)
+
+    from .ask_cli import add_ask_arguments, run_ask_cli
+
+    p = sub.add_parser("ask", help="answer a question from the paper, citing its pages")
+    add_ask_arguments(p)
+    p.set_defaults(func=run_ask_cli)
 
     try:
         from .digest import add_digest_arguments

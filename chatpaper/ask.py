@@ -292,9 +292,7 @@ def build_ask_request(
     system = fill_with_labels("system", lang)
     title = paper.title or "(untitled)"
     authors = ", ".join(paper.authors) or "(not given)"
-    task = fill_with_labels(
-        "ask", lang, history=_history_block(history), question=question.strip()
-    )
+    task = fill_with_labels("ask", lang, history=_history_block(history), question=question.strip())
     context = build_context(paper, STAGE, backend.context_tokens)
     if not context.shortened:
         head = fill("paper", title=title, authors=authors, body=context.text)

@@ -11,6 +11,7 @@ removed. Pure: the same paper and question give the same passages.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ STRIDE = 2  # a new passage every STRIDE sentences: neighbours overlap by one se
 MAX_PASSAGE_CHARS = 1_200
 MAX_SENTENCE_CHARS = 600  # a "sentence" with no full stop (a table, an equation) is cut here
 MAX_QUERY_CHARS = 4_000
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each index at DEBUG
 
 _CAPTION_START = re.compile(r"(?:Fig\.?|Figure|FIGURE|Table|TABLE|Extended Data Fig\.?)\s*S?\d")
 # Words that shape a question but say nothing about the answer.
