@@ -550,6 +550,7 @@ def build_ask_panel(settings: Settings, *, arxiv_box, pdf_box, language_box, eng
         gr.Markdown("### Ask about this paper", elem_id="ask-heading")
         chat = gr.Chatbot(
             label="Ask about this paper",
+            show_label=False,  # the heading above says it
             elem_id="ask-chat",
             height=420,
             buttons=["copy"],
