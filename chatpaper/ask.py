@@ -169,8 +169,13 @@ _MAX_INDEXES = 16  # papers whose index is kept (a few MB at most)
 
 
 def passage_index(paper: Paper) -> PassageIndex:
-    """The paper's BM25 index, built once per paper (by its fingerprint) and reused."""
-    key = paper.fingerprint or f"id:{id(paper)}"
+    """The paper's BM25 index, built once per paper text and reused (keyed by the text
+    itself: two readings of one arXiv ID by different readers must not share an index)."""
+    digest = hashlib.sha256()
+    for page in paper.pages:
+        digest.update(page.text.encode("utf-8", "replace"))
+        digest.update(b"\f")
+    key = digest.hexdigest()
     with _INDEX_LOCK:
         if key in _INDEXES:
             _INDEXES.move_to_end(key)
