@@ -16,6 +16,7 @@ from pathlib import Path
 from .config import Settings
 from .errors import ChatPaperError
 from .i18n import get_language
+from .prompts import load_prompts
 
 
 def _status(message: str) -> None:
@@ -39,19 +40,12 @@ def inspect_report(paper, figure_count: int) -> dict:
     }
 
 
-def _figures(paper, settings: Settings) -> list:
-    if not paper.pdf_bytes or settings.max_figures <= 0:
-        return []
-    from .figures import extract_figures
-
-    return extract_figures(paper.pdf_bytes, max_figures=settings.max_figures)
-
-
 def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
+    from .document import figures_of
     from .reader import read_source
 
     paper = read_source(args.source, settings=settings, on_status=_status)
-    figures = 0 if args.no_figures else len(_figures(paper, settings))
+    figures = 0 if args.no_figures else len(figures_of(paper, settings))
     report = inspect_report(paper, figures)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -71,29 +65,25 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # --- summarize -----------------------------------------------------------------
-STAGE_HEADINGS = {
-    "overview": ("6", "overview"),
-    "methods": ("7", "methods"),
-    "conclusion": ("8", "conclusion"),
-}
-
-
 def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     from .cache import ResultsCache
+    from .grounding import describe
+    from .llm.base import create_backend
     from .reader import read_source
-    from .render import render_stage
+    from .render import escape_html, render_stage
+    from .stages import stage_record
     from .summarize import SummaryJob
 
     paper = read_source(args.source, settings=settings, on_status=_status)
     lang = get_language(args.lang)
     job = SummaryJob(
         paper,
+        create_backend(args.engine, settings, model=args.model),
         settings=settings,
         language=lang,
-        engine=args.engine,
-        model=args.model,
         cache=None if args.no_cache else ResultsCache(settings.cache_dir),
         refresh=args.refresh,
+        show_pages=not args.no_citations,
     )
     out = sys.stdout
     out.write(job.header() + "\n")
@@ -113,9 +103,9 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
             if result is None:
                 return
             if stage not in streamed:
-                if stage in STAGE_HEADINGS:
-                    number, key = STAGE_HEADINGS[stage]
-                    out.write(f"\n## {number}. {lang.labels[key]}\n")
+                record = stage_record(stage)
+                if record and record.number:
+                    out.write(f"\n## {record.heading(lang)}\n")
                 out.write("\n")
                 streamed[stage] = ""
             already = streamed[stage]
@@ -126,12 +116,16 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
                 out.flush()
                 return
             final = result.text.strip()
+            checked = render_stage(replace(result, warnings=[], error=None), lang, job.grounder)
             if already and final.startswith(already.strip()):
                 out.write(final[len(already.strip()) :])
+                marks = describe(job.grounder.report(escape_html(final)), lang.code)
+                if marks:  # the live text was shown unchecked: list what the check found
+                    out.write("\n\n" + "\n".join(f"> ⚠️ {line}" for line in marks))
             elif already:
-                out.write("\n\n" + final)
+                out.write("\n\n" + checked)
             else:
-                out.write(final)
+                out.write(checked)
             extra = render_stage(replace(result, text=""), lang)
             out.write(("\n\n" + extra if extra else "") + "\n")
             out.flush()
@@ -145,12 +139,15 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
             streamed[event.stage] = ""
         flush_in_order()
     flush_in_order()
+    checked = job.grounding_summary()
+    if checked:
+        _status(checked)
 
     if args.out:
-        from .export import write_summary
+        from .document import figures_of
 
-        figures = [] if args.no_figures else _figures(paper, settings)
-        files = write_summary(job.markdown(), Path(args.out), figures, lang)
+        figures = [] if args.no_figures else figures_of(paper, settings)
+        files = job.document(figures).write(Path(args.out))
         _status(f"Saved {args.out}" + (f" and {len(files) - 1} figures" if figures else ""))
     if job.state.errors:
         for stage, message in job.state.errors.items():
@@ -166,7 +163,8 @@ def cmd_engines(args: argparse.Namespace, settings: Settings) -> int:
     registry = engines()
     runnable = available_engines(settings)
     default = default_engine(settings)
-    for name, info in sorted(registry.items(), key=lambda item: item[0] not in runnable):
+    order = {name: i for i, name in enumerate(runnable)}  # the default first, as it says
+    for name, info in sorted(registry.items(), key=lambda item: order.get(item[0], len(order))):
         if name not in runnable:
             state = f"not available: {info.requirement or 'not configured'}"
         else:
@@ -184,12 +182,30 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     except (OSError, UnicodeDecodeError) as err:
         raise ChatPaperError(f"Cannot read {args.file} as text ({err}); check the path.") from err
     defects = guard.check_document(text)
+    found = guard.defects_to_json(defects)
+    checked = ""
+    if args.paper:
+        from .grounding import check_citations, defects_of, index_for
+        from .reader import read_source
+        from .text import count_cjk
+
+        paper = read_source(args.paper, settings=settings, on_status=_status)
+        lang = "zh" if count_cjk(text) > len(text) // 20 else "en"
+        report = check_citations(text, index_for(paper), lang=lang)
+        grounded = defects_of(text, report)
+        found["defects"] = sorted(
+            found["defects"] + [d.to_json() for d in grounded], key=lambda d: d["line"]
+        )
+        checked = report.summary_line("en")
+        defects = [*defects, *grounded]
     if args.json:
-        print(json.dumps(guard.defects_to_json(defects), ensure_ascii=False, indent=2))
+        print(json.dumps(found, ensure_ascii=False, indent=2))
     elif defects:
-        print(guard.format_defects(defects))
+        print("\n".join(f"line {d['line']}: {d['kind']}: {d['text']}" for d in found["defects"]))
     else:
         print("No defects found.")
+    if checked and not args.json:
+        print(checked)
     return 1 if defects else 0
 
 
@@ -227,6 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--refresh", action="store_true", help="ignore the results cache")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.add_argument(
+        "--no-citations",
+        action="store_true",
+        help="hide page references (claims and numbers are still checked and marked)",
+    )
+    p.add_argument(
         "--no-figures", action="store_true", help="do not save figures next to the --out file"
     )
     p.set_defaults(func=cmd_summarize)
@@ -237,6 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="find defects in a summary or digest post")
     p.add_argument("file", help="a Markdown/text file")
     p.add_argument("--json", action="store_true", help='print {"defects": [...]}')
+    p.add_argument(
+        "--paper",
+        default=None,
+        metavar="SOURCE",
+        help="also check page citations and numbers against this paper (PDF or arXiv ID)",
+    )
     p.set_defaults(func=cmd_check)
 
     from .ask_cli import add_ask_arguments, run_ask_cli
@@ -265,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     settings = Settings.from_env()
     try:
+        load_prompts()  # a broken CHATPAPER_PROMPTS_DIR copy is one sentence, before any work
         return args.func(args, settings)
     except ChatPaperError as err:
         print(f"chatpaper: {err}", file=sys.stderr)

@@ -9,7 +9,6 @@ terms process-wide: one connection at a time, at most one request every
 
 from __future__ import annotations
 
-import email.utils
 import re
 import threading
 import time
@@ -30,6 +29,8 @@ from .errors import (
     PdfTooLargeError,
 )
 from .paper import PaperMeta
+from .retry import retry_after_seconds
+from .text import one_line
 
 __all__ = [
     "ArxivClient",
@@ -253,13 +254,8 @@ _NS = {
 }
 
 
-def _one_line(text: str | None) -> str:
-    """Collapse the hard wrapping (and double spaces) of older API responses."""
-    return " ".join((text or "").split())
-
-
 def _optional(element: ET.Element, path: str) -> str | None:
-    return _one_line(element.findtext(path, namespaces=_NS)) or None
+    return one_line(element.findtext(path, namespaces=_NS)) or None
 
 
 _NOT_A_FEED = "arXiv sent something that is not an Atom feed; try again later or upload the PDF."
@@ -276,7 +272,7 @@ def _parse_feed(data: bytes) -> ET.Element:
 
 
 def _entry_meta(entry: ET.Element) -> PaperMeta:
-    entry_url = _one_line(entry.findtext("atom:id", namespaces=_NS))
+    entry_url = one_line(entry.findtext("atom:id", namespaces=_NS))
     try:
         arxiv_id, version = parse_arxiv_id(entry_url)
     except InvalidSourceError:
@@ -284,19 +280,19 @@ def _entry_meta(entry: ET.Element) -> PaperMeta:
     authors: list[str] = []
     affiliations: list[str] = []
     for author in entry.findall("atom:author", _NS):
-        name = _one_line(author.findtext("atom:name", namespaces=_NS))
+        name = one_line(author.findtext("atom:name", namespaces=_NS))
         if name:
             authors.append(name)
         for affiliation in author.findall("arxiv:affiliation", _NS):
-            text = _one_line(affiliation.text)
+            text = one_line(affiliation.text)
             if text and text not in affiliations:
                 affiliations.append(text)
     primary = entry.find("arxiv:primary_category", _NS)
     return PaperMeta(
-        title=_one_line(entry.findtext("atom:title", namespaces=_NS)),
+        title=one_line(entry.findtext("atom:title", namespaces=_NS)),
         authors=authors,
         affiliations=affiliations,
-        abstract=_one_line(entry.findtext("atom:summary", namespaces=_NS)),
+        abstract=one_line(entry.findtext("atom:summary", namespaces=_NS)),
         arxiv_id=arxiv_id,
         version=version,
         published=_optional(entry, "atom:published"),
@@ -323,10 +319,10 @@ def parse_atom(data: bytes) -> list[PaperMeta]:
     entries = root.findall("atom:entry", _NS)
     if len(entries) == 1:
         only = entries[0]
-        if _one_line(only.findtext("atom:title", namespaces=_NS)) == "Error" and "/api/errors" in (
+        if one_line(only.findtext("atom:title", namespaces=_NS)) == "Error" and "/api/errors" in (
             only.findtext("atom:id", default="", namespaces=_NS)
         ):
-            reason = _one_line(only.findtext("atom:summary", namespaces=_NS)) or "no reason given"
+            reason = one_line(only.findtext("atom:summary", namespaces=_NS)) or "no reason given"
             raise ArxivQueryError(
                 f"arXiv rejected the query ({reason.rstrip('.')}); "
                 "check the arXiv ID or search words."
@@ -417,24 +413,6 @@ class _Pacer:
 _PACER = _Pacer()
 
 T = TypeVar("T")
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), if any."""
-    value = (response.headers.get("Retry-After") or "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _transport_problem(error: requests.RequestException, timeout: float) -> str:
@@ -567,7 +545,7 @@ class ArxivClient:
                         if response.status_code not in _RETRY_STATUSES:
                             return read(response)
                         status = response.status_code
-                        requested_wait = _retry_after(response)
+                        requested_wait = retry_after_seconds(response.headers)
                 except requests.RequestException as error:
                     transport_failures += 1
                     if transport_failures > transport_retries:

@@ -448,7 +448,7 @@ def ask(
             return
 
     pages = [p.text for p in paper.pages]
-    if getattr(backend, "extractive", False):  # until the protocol declares it
+    if backend.extractive:
         text, citations = offline_answer(paper, question, history, lang)
         yield AskEvent("chunk", text)
         result = AskResult(text, backend.name, backend.model, "extract", citations)

@@ -14,6 +14,7 @@ from pathlib import Path
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_ARXIV_PDF_URL = "https://arxiv.org/pdf/{id}"
 DEFAULT_GEMINI_MODEL = "gemini-flash-latest"
+PROMPTS_DIR_ENV = "CHATPAPER_PROMPTS_DIR"
 
 
 def _env_float(name: str, default: float) -> float:
@@ -93,6 +94,15 @@ class Settings:
             app_queue_size=_env_int("CHATPAPER_QUEUE_SIZE", 64),
             max_upload=env.get("CHATPAPER_MAX_UPLOAD", "50mb"),
         )
+
+
+def prompts_dir_from_env() -> Path | None:
+    """A user's own copy of the prompts folder, if ``CHATPAPER_PROMPTS_DIR`` names one.
+
+    Process-wide (like the bundled prompt files), so it is read where prompts load rather
+    than carried on each request's Settings."""
+    value = os.environ.get(PROMPTS_DIR_ENV, "").strip()
+    return Path(value).expanduser() if value else None
 
 
 def resolve_gemini_key(explicit: str | None = None) -> str | None:

@@ -8,62 +8,20 @@ keeps the sections most useful to it, in reading order, and says that it was sho
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from .paper import Paper, Section
-
-# Which sections each stage needs most when the paper must be shortened (most useful first).
-STAGE_PRIORITIES: dict[str, tuple[str, ...]] = {
-    "overview": (
-        "abstract",
-        "introduction",
-        "conclusion",
-        "method",
-        "results",
-        "experiments",
-        "related_work",
-        "discussion",
-        "other",
-        "appendix",
-    ),
-    "methods": (
-        "abstract",
-        "method",
-        "introduction",
-        "experiments",
-        "results",
-        "other",
-        "conclusion",
-        "related_work",
-        "discussion",
-        "appendix",
-    ),
-    "conclusion": (
-        "abstract",
-        "conclusion",
-        "discussion",
-        "results",
-        "experiments",
-        "introduction",
-        "method",
-        "other",
-        "related_work",
-        "appendix",
-    ),
-}
-DEFAULT_PRIORITY = STAGE_PRIORITIES["overview"]
+from .stages import DEFAULT_PRIORITIES, stage_record
+from .text import count_cjk
 
 # Room kept free in the context for the stage instruction, system prompt and the answer.
 RESERVED_TOKENS = 6_000
 SHORTENED_MARK = "[... shortened to fit the model's context ...]"
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
-
 
 def estimate_tokens(text: str) -> int:
     """A fast, slightly generous token estimate: CJK ~1 token a character, else ~4 chars."""
-    cjk = len(_CJK.findall(text))
+    cjk = count_cjk(text)
     return cjk + (len(text) - cjk + 3) // 4
 
 
@@ -90,6 +48,34 @@ def _ordered_sections(paper: Paper) -> list[Section]:
     return body + appendix
 
 
+PAGE_MARK = "[p. {page}]"
+_LOOKAHEAD_PAGES = 3  # a page turn may skip pages with no text (full-page figures)
+
+
+def _page_lines(paper: Paper) -> dict[int, set[str]]:
+    return {
+        page.number: {" ".join(line.split()) for line in page.text.split("\n") if line.strip()}
+        for page in paper.pages
+    }
+
+
+def with_page_marks(section: Section, lines_by_page: dict[int, set[str]]) -> str:
+    """The section's text with "[p. N]" where each of its pages begins, so that a model can
+    cite the page of what it says. Linear: one set look-up per line."""
+    page = section.page
+    out = [PAGE_MARK.format(page=page)] if lines_by_page else []
+    for line in section.text.split("\n"):
+        key = " ".join(line.split())
+        if key and key not in lines_by_page.get(page, ()):
+            for later in range(page + 1, page + 1 + _LOOKAHEAD_PAGES):
+                if key in lines_by_page.get(later, ()):
+                    page = later
+                    out.append(PAGE_MARK.format(page=page))
+                    break
+        out.append(line)
+    return "\n".join(out)
+
+
 def _section_block(section: Section, text: str | None = None) -> str:
     body = (text if text is not None else section.text).strip()
     heading = section.heading.strip()
@@ -113,14 +99,17 @@ def _cut(text: str, max_tokens: int) -> str:
 def build_context(paper: Paper, stage: str, budget_tokens: int) -> Context:
     """The paper text for ``stage`` within ``budget_tokens`` (input tokens the backend takes)."""
     sections = _ordered_sections(paper)
-    blocks = [_section_block(s) for s in sections]
+    lines_by_page = _page_lines(paper)
+    texts = [with_page_marks(s, lines_by_page) for s in sections]
+    blocks = [_section_block(s, t) for s, t in zip(sections, texts, strict=True)]
     full = "\n\n".join(b for b in blocks if b)
     available = max(budget_tokens - RESERVED_TOKENS, 1_000)
     full_tokens = estimate_tokens(full)
     if full_tokens <= available:
         return Context(text=full, tokens=full_tokens)
 
-    priority = STAGE_PRIORITIES.get(stage, DEFAULT_PRIORITY)
+    record = stage_record(stage)  # which sections it needs most: chatpaper/stages.py
+    priority = record.context_priorities if record else DEFAULT_PRIORITIES
     rank = {role: i for i, role in enumerate(priority)}
     order = sorted(range(len(sections)), key=lambda i: (rank.get(sections[i].role, 99), i))
     kept: dict[int, str] = {}
@@ -133,7 +122,7 @@ def build_context(paper: Paper, stage: str, budget_tokens: int) -> Context:
             kept[i] = block
             left -= cost
         elif left > 200:
-            head = _cut(sections[i].text, left - 60)
+            head = _cut(texts[i], left - 60)
             kept[i] = _section_block(sections[i], f"{head}\n{SHORTENED_MARK}")
             left = 0
             omitted.append(sections[i].heading)

@@ -38,7 +38,7 @@ from .cache import ResultsCache
 from .config import Settings
 from .errors import ChatPaperError, InvalidSourceError
 from .i18n import Language, get_language
-from .llm.base import create_backend
+from .llm.base import BackendWrapper, create_backend
 from .paper import Page, Paper, PaperMeta, Section
 from .pipeline import STAGES, StageResult, SummaryState
 from .render import escape_html, render_document, render_stage
@@ -444,20 +444,17 @@ class DigestProgress:
     post: str | None = None
 
 
-class _SharedSlots:
+class _SharedSlots(BackendWrapper):
     """A backend whose calls take one of the digest's slots: at most N calls in flight
     across all papers, whatever each paper's own stage concurrency."""
 
     def __init__(self, inner: Backend, slots: threading.Semaphore):
-        self._inner = inner
+        super().__init__(inner)  # forwards every capability (extractive: no re-asking)
         self._slots = slots
-        self.name = inner.name
-        self.model = inner.model
-        self.context_tokens = inner.context_tokens
 
     def stream(self, request: StageRequest) -> Iterator[Piece]:
         with self._slots:
-            yield from self._inner.stream(request)
+            yield from self.inner.stream(request)
 
 
 class _Cancelled(Exception):
@@ -601,20 +598,17 @@ def _summarize(run: _Run, index: int, meta: PaperMeta) -> DigestEntry:
             reason = str(err) if isinstance(err, ChatPaperError) else type(err).__name__
             entry.notes.append(_text(run.lang, "figures_failed").format(reason=reason))
 
+    # One backend for the whole digest: its SDK client (slow to build) serves every paper,
+    # and its slots bound the calls in flight across papers.
     job = SummaryJob(
         paper or abstract_paper(meta),
+        run.backend,
         settings=run.settings,
         language=run.lang,
-        engine=run.engine,
-        model=run.model,
-        api_key=run.api_key,
         cache=run.cache,
         refresh=run.refresh,
         stages=STAGES if paper is not None else ("tldr",),
     )
-    # One backend for the whole digest: its SDK client (slow to build) serves every paper,
-    # and its slots bound the calls in flight across papers.
-    job.backend = run.backend
     events = job.events()
     try:
         for event in events:

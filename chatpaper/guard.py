@@ -51,6 +51,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .prompts import corrections
+from .text import is_han as _is_cjk
+from .text import title_key
+
 KINDS = (
     "template_slot",
     "placeholder_link",
@@ -110,16 +114,6 @@ def _masked(text: str) -> str:
     text = _MD_TARGET_RE.sub("] ", text)
     text = _CODE_SPAN_RE.sub(" ", text)
     return _MATH_RE.sub(" ", text)
-
-
-def _is_cjk(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x4E00 <= code <= 0x9FFF
-        or 0x3400 <= code <= 0x4DBF
-        or 0xF900 <= code <= 0xFAFF
-        or 0x20000 <= code <= 0x2FA1F
-    )
 
 
 def _is_kana(ch: str) -> bool:
@@ -692,11 +686,6 @@ def _front_matter_end(lines: Sequence[str]) -> int:
     return 0
 
 
-def _title_key(heading: str) -> str:
-    title = unicodedata.normalize("NFKC", heading[3:]).casefold()
-    return re.sub(r"[\W_]+", " ", title).strip()
-
-
 def _entry_arxiv_id(entry: Sequence[tuple[int, str]]) -> str | None:
     for _, raw in entry:
         match = _PDF_LINE_RE.match(raw)
@@ -780,7 +769,7 @@ def check_document(text: str) -> list[Defect]:
             defects.append(midway)
         if not any(raw.strip() for _, raw in entry[1:]):
             defects.append(Defect("empty", heading_line, _shorten(heading)))
-        key = _title_key(heading)
+        key = title_key(heading[3:])
         if key in seen_titles or (arxiv_id and arxiv_id in seen_ids):
             defects.append(Defect("duplicate_entry", heading_line, _shorten(heading)))
         seen_titles.setdefault(key, heading_line)
@@ -798,41 +787,6 @@ def defects_to_json(defects: Sequence[Defect]) -> dict:
 def format_defects(defects: Sequence[Defect]) -> str:
     """One defect per line for a terminal: ``line 12: template_slot: (1): xxx;``."""
     return "\n".join(f"line {d.line}: {d.kind}: {d.text}" for d in defects)
-
-
-_CORRECTIONS = {
-    "template_slot": (
-        "It contained template placeholders such as {examples}. Write the actual content from "
-        "the paper; if the paper does not say, write that it does not say."
-    ),
-    "placeholder_link": (
-        "It gave a link slot instead of a real link ({examples}). Give only links you were "
-        "given or that are printed in the paper, or say that none is given. Never invent a link."
-    ),
-    "chatter": (
-        "It contained remarks addressed to the reader ({examples}). Leave out greetings, "
-        "offers of help, wishes and disclaimers; write only the requested content."
-    ),
-    "echoed_instructions": (
-        "It repeated the instructions or the template ({examples}) instead of following them. "
-        "Do not copy instructions into the answer."
-    ),
-    "method_error": (
-        "It reported an error instead of describing the method ({examples}). Describe the "
-        "method from the text given; if the paper has no method section, say so in one "
-        "sentence and describe what it does instead."
-    ),
-    "missing_part": (
-        "Parts of the required structure were missing or empty ({examples}). Include every "
-        "numbered part and label, each with content."
-    ),
-    "wrong_language": (
-        "It was not written in {language}. Write the whole answer in {language}; keep proper "
-        "nouns, model names and technical terms in English where usual."
-    ),
-    "duplicate_entry": "It repeated the same paper twice ({examples}). Write each paper once.",
-    "empty": "It was empty or said only 'N/A'. Write the requested content from the paper.",
-}
 
 
 def _example(defect: Defect) -> str:
@@ -853,14 +807,14 @@ def corrective_instruction(defects: Sequence[Defect], language: str | None) -> s
     """What to tell the model when asking once more: each problem in plain terms, with examples.
 
     Returns "" when there is nothing to correct. The text fills the {problems} slot of
-    prompts/corrective.md.
+    prompts/corrective.md; each kind's sentence comes from prompts/corrections.md.
     """
     by_kind: dict[str, list[Defect]] = {}
     for defect in defects:
         by_kind.setdefault(defect.kind, []).append(defect)
     sentences = []
     for kind in sorted(by_kind, key=lambda k: _KIND_ORDER.get(k, 99)):
-        template = _CORRECTIONS.get(kind)
+        template = corrections().get(kind)  # prompts/corrections.md
         if not template:
             continue
         quoted = []

@@ -21,11 +21,11 @@ from .i18n import Language
 from .llm.base import Backend, Notice, StageRequest, Usage
 from .paper import Paper
 from .prompts import fill, fill_with_labels
+from .stages import DEFAULT_OUTPUT_TOKENS, STAGE_NAMES, stage_record
 
 log = logging.getLogger(__name__)
 
-STAGES: tuple[str, ...] = ("tldr", "overview", "methods", "conclusion")
-MAX_OUTPUT_TOKENS = {"tldr": 1024, "overview": 2048, "methods": 4096, "conclusion": 2048}
+STAGES: tuple[str, ...] = STAGE_NAMES  # what each stage is: chatpaper/stages.py
 
 
 @dataclass(frozen=True)
@@ -123,14 +123,8 @@ class SummaryState:
 
 
 def required_parts(stage: str, lang: Language) -> tuple[str, ...]:
-    labels = lang.labels
-    if stage == "tldr":
-        return (labels["summary"], labels["key_takeaways"])
-    if stage in ("overview", "conclusion"):
-        return ("(1)", "(2)", "(3)", "(4)")
-    if stage == "methods":
-        return ("(1)",)
-    return ()
+    record = stage_record(stage)
+    return record.required_parts(lang) if record else ()
 
 
 def abstract_of(paper: Paper) -> str:
@@ -149,8 +143,10 @@ def build_request(
     """The request for one stage, and whether the paper had to be shortened for it."""
     system = fill_with_labels("system", lang)
     title = paper.title or "(untitled)"
-    if stage == "tldr":
-        prompt = fill_with_labels("tldr", lang, title=title, abstract=abstract_of(paper))
+    record = stage_record(stage)
+    prompt_name = record.prompt_name if record else stage
+    if record is not None and record.reads == "abstract":
+        prompt = fill_with_labels(prompt_name, lang, title=title, abstract=abstract_of(paper))
         shortened = False
     else:
         context = build_context(paper, stage, backend.context_tokens)
@@ -160,7 +156,7 @@ def build_request(
             authors=", ".join(paper.authors) or "(not given)",
             body=context.text,
         )
-        prompt = f"{head}\n\n{fill_with_labels(stage, lang)}"
+        prompt = f"{head}\n\n{fill_with_labels(prompt_name, lang)}"
         shortened = context.shortened
     request = StageRequest(
         stage=stage,
@@ -168,7 +164,7 @@ def build_request(
         prompt=prompt,
         language=lang.name,
         paper=paper,
-        max_output_tokens=MAX_OUTPUT_TOKENS.get(stage, 2048),
+        max_output_tokens=record.max_output_tokens if record else DEFAULT_OUTPUT_TOKENS,
     )
     return request, shortened
 
@@ -220,7 +216,7 @@ def _run_stage(
 
         # An extractive engine quotes the paper verbatim (in the paper's language): there is
         # nothing to re-ask, and its quotes are not "the wrong language".
-        extractive = getattr(backend, "extractive", False)
+        extractive = backend.extractive
 
         def clean(text: str) -> tuple[str, list[guard.Defect]]:
             if not use_guard or extractive:
@@ -292,7 +288,7 @@ def run_pipeline(
 
     pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(stages))))
     try:
-        for stage in stages:  # tldr is first in STAGES, so it starts (and shows) first
+        for stage in stages:  # tldr is first in STAGE_NAMES, so it starts (and shows) first
             pool.submit(worker, stage)
         while pending:
             event = events.get()

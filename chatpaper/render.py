@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 
+from .grounding import Grounder
 from .i18n import Language
 from .paper import Paper
 from .pipeline import StageResult, SummaryState
+from .stages import numbered_stages
 
 _TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
 
@@ -77,13 +79,19 @@ def separate_numbered_parts(text: str) -> str:
     return "\n".join(out)
 
 
-def render_stage(result: StageResult | None, lang: Language) -> str:
-    """One stage's text with its warnings and error, as its own panel shows it."""
+def render_stage(
+    result: StageResult | None, lang: Language, grounder: Grounder | None = None
+) -> str:
+    """One stage's text with its warnings and error, as its own panel shows it. With a
+    ``grounder``, a finished text has its citations and numbers checked against the paper."""
     if result is None:
         return ""
     parts: list[str] = []
     if result.text.strip():
-        parts.append(separate_numbered_parts(escape_html(result.text.strip())))
+        text = escape_html(result.text.strip())
+        if grounder is not None and result.done:
+            text = grounder.annotate(text)
+        parts.append(separate_numbered_parts(text))
     for warning in result.warnings:
         parts.append(f"> ⚠️ {escape_html(warning)}")
     if result.error:
@@ -119,6 +127,7 @@ def render_document(
     lang: Language,
     *,
     engine_note: str | None = None,
+    grounder: Grounder | None = None,
 ) -> str:
     """The whole summary, in the structure users know from ChatPaper's posts."""
     labels = lang.labels
@@ -126,7 +135,7 @@ def render_document(
 
     tldr = state.stages.get("tldr")
     if tldr is not None:
-        out += ["", render_stage(tldr, lang)]
+        out += ["", render_stage(tldr, lang, grounder)]
 
     overview = state.stages.get("overview")
     affiliation, keywords, overview_rest = split_overview(overview.text if overview else "", lang)
@@ -144,12 +153,8 @@ def render_document(
         f"4. **{labels['keywords']}**: {escape_html(keywords) if keywords else not_stated}",
         f"5. **{labels['urls']}**: {paper_links(paper, lang)}",
     ]
-    numbered = (
-        ("overview", "6", labels["overview"]),
-        ("methods", "7", labels["methods"]),
-        ("conclusion", "8", labels["conclusion"]),
-    )
-    for stage, number, title in numbered:
+    for record in numbered_stages():
+        stage = record.name
         result = state.stages.get(stage)
         if result is None:
             continue
@@ -157,5 +162,9 @@ def render_document(
             shown = StageResult(overview_rest, result.done, result.warnings, result.error)
         else:
             shown = result
-        out += ["", f"## {number}. {title}", "", render_stage(shown, lang)]
+        out += ["", f"## {record.heading(lang)}", "", render_stage(shown, lang, grounder)]
+    if grounder is not None:
+        line = grounder.summary(escape_html(r.text.strip()) for r in state.stages.values())
+        if line:
+            out += ["", f"> 🔎 {line}"]
     return "\n".join(out).rstrip() + "\n"

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .paper import Section
+from .text import CAPTION_LINE_RE
 
 __all__ = ["find_sections", "heading_matches", "role_for_title"]
 
@@ -163,7 +164,7 @@ _CONTENTS = re.compile(r"^(?:table of )?contents$", re.I)
 _DOT_LEADERS = re.compile(r"(?:\.\s?){3,}\s*\d{1,4}$")
 _BAD_IN_TITLE = re.compile(r"\bet al\b|https?:|www\.|@|=|±|%|\[\d|\(\d{4}\)|\b\d+\.\d+\b")
 _SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?:\s*[\d,–\-]+)?$")
-_CAPTION = re.compile(r"^(?:fig\.?|figure|table|tab\.|algorithm|listing|eq\.|equation)\s*\d", re.I)
+_CAPTION = CAPTION_LINE_RE
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
 _AFFILIATION = re.compile(
     r"\b(?:universit\w*|institut\w*|department|dept\.|laborator\w*|school of|college of|"

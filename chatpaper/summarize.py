@@ -1,7 +1,8 @@
 """One summary job: a paper, an engine, a language -> events and the final Markdown.
 
 Shared by the app, the CLI and the digest, so caching and rendering behave the same
-everywhere. A job is built per request; the API key it was given lives only in its backend.
+everywhere. The edges (app, CLI, digest) build the backend and pass it in; a visitor's API key
+lives only in that backend, never in the job.
 """
 
 from __future__ import annotations
@@ -10,37 +11,40 @@ from collections.abc import Iterator, Sequence
 
 from .cache import ResultsCache, cache_key
 from .config import Settings
+from .document import SummaryDocument, build_document, stage_panels
+from .grounding import Grounder
 from .i18n import Language, get_language
-from .llm.base import create_backend
-from .paper import Paper
+from .llm.base import Backend
+from .paper import Figure, Paper
 from .pipeline import STAGES, Event, SummaryState, run_pipeline
 from .prompts import prompt_version
-from .render import render_document, render_header
+from .render import escape_html, render_document, render_header
 
 
 class SummaryJob:
     def __init__(
         self,
         paper: Paper,
+        backend: Backend,
         *,
         settings: Settings,
         language: str | Language = "en",
-        engine: str | None = None,
-        model: str | None = None,
-        api_key: str | None = None,
         cache: ResultsCache | None = None,
         refresh: bool = False,
         stages: Sequence[str] = STAGES,
+        show_pages: bool = True,
     ):
         self.paper = paper
         self.settings = settings
         self.lang = language if isinstance(language, Language) else get_language(language)
-        self.backend = create_backend(engine, settings, model=model, api_key=api_key)
+        self.backend = backend
         self.cache = cache
         self.refresh = refresh
         self.stages = tuple(stages)
         self.state = SummaryState()
         self.from_cache = False
+        self.show_pages = show_pages  # False hides page references; the checks still run
+        self._grounder: Grounder | None = None
 
     @property
     def engine(self) -> str:
@@ -48,9 +52,7 @@ class SummaryJob:
 
     @property
     def engine_note(self) -> str | None:
-        return (
-            self.lang.labels["offline_note"] if getattr(self.backend, "extractive", False) else None
-        )
+        return self.lang.labels["offline_note"] if self.backend.extractive else None
 
     @property
     def cache_key(self) -> str | None:
@@ -99,5 +101,44 @@ class SummaryJob:
     def header(self) -> str:
         return render_header(self.paper, self.lang, engine_note=self.engine_note)
 
+    @property
+    def grounder(self) -> Grounder:
+        """Checks the finished parts' page citations and numbers against this paper."""
+        if self._grounder is None:
+            self._grounder = Grounder.for_paper(
+                self.paper, self.lang.code, show_pages=self.show_pages
+            )
+        return self._grounder
+
+    def grounding_summary(self) -> str:
+        """E.g. "38 of 41 citations checked on their pages, 1 number not found in the paper."."""
+        texts = [r.text for r in self.state.stages.values() if r.done and not r.error]
+        return self.grounder.summary(escape_html(t.strip()) for t in texts)
+
     def markdown(self) -> str:
-        return render_document(self.paper, self.state, self.lang, engine_note=self.engine_note)
+        return render_document(
+            self.paper,
+            self.state,
+            self.lang,
+            engine_note=self.engine_note,
+            grounder=self.grounder,
+        )
+
+    def panels(self) -> dict[str, str]:
+        """Each stage's panel so far (numbered heading, text, warnings, error)."""
+        return stage_panels(self.state, self.lang, self.stages, self.grounder)
+
+    def stages_where(self, done: bool) -> list[str]:
+        """The stages begun so far that are (``done=True``) or are not yet finished."""
+        return [name for name, result in self.state.stages.items() if result.done == done]
+
+    def document(self, figures: Sequence[Figure] = ()) -> SummaryDocument:
+        """The finished summary with its figures: what the download and ``--out`` write."""
+        return build_document(
+            self.paper,
+            self.state,
+            self.lang,
+            engine_note=self.engine_note,
+            figures=figures,
+            grounder=self.grounder,
+        )

@@ -28,21 +28,19 @@ import gradio as gr
 from . import digest as digest_mod
 from .cache import ResultsCache
 from .config import Settings
+from .document import figures_of
 from .errors import ChatPaperError, InvalidSourceError
-from .export import write_summary, zip_files
-from .i18n import Language, get_language
-from .llm.base import available_engines, default_engine, engines
+from .i18n import get_language
+from .llm.base import available_engines, create_backend, default_engine, engines
 from .paper import Figure, Paper
-from .pipeline import STAGES
+from .prompts import load_prompts
 from .reader import read_arxiv, read_pdf_file
-from .render import render_stage
 from .summarize import SummaryJob
 
 log = logging.getLogger(__name__)
 
 LANGUAGE_CHOICES = [("English", "en"), ("中文", "zh")]
 EXAMPLES = [["2402.00864"], ["https://arxiv.org/abs/1706.03762"]]
-PANEL_HEADINGS = {"overview": 6, "methods": 7, "conclusion": 8}  # numbering as in the download
 UPDATE_INTERVAL = 0.1  # seconds between two streamed UI updates (chunks arrive faster)
 
 HOW_IT_WORKS = """
@@ -60,9 +58,9 @@ _figure_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="figures")
 
 def _engine_choices(settings: Settings) -> list[tuple[str, str]]:
     names = available_engines(settings)
-    if "gemini" in engines() and "gemini" not in names:
-        names.append("gemini")  # a visitor can bring a key in the API key field
     registry = engines()
+    # An engine that only lacks a key is offered: a visitor can bring one in the API key field.
+    names += [n for n, info in registry.items() if info.needs_key and n not in names]
     return [(registry[n].label if n in registry else n, n) for n in names]
 
 
@@ -76,20 +74,6 @@ def _read_paper(arxiv_text: str | None, pdf_path: str | None, settings: Settings
     raise ChatPaperError("Paste an arXiv link or ID (such as 2402.00864) or upload a PDF first.")
 
 
-def _extract_figures(paper: Paper, settings: Settings) -> list[Figure]:
-    if not paper.pdf_bytes or settings.max_figures <= 0:
-        return []
-    try:
-        from .figures import extract_figures
-    except ImportError:
-        return []
-    try:
-        return extract_figures(paper.pdf_bytes, max_figures=settings.max_figures)
-    except Exception:  # figures are a bonus: never fail the summary for them
-        log.warning("figure extraction failed", exc_info=True)
-        return []
-
-
 def _gallery(figures: list[Figure], folder: Path) -> list[tuple[str, str]]:
     from .figures import save_figures
 
@@ -99,16 +83,6 @@ def _gallery(figures: list[Figure], folder: Path) -> list[tuple[str, str]]:
         caption = figure.caption or ""
         items.append((str(path), f"p. {figure.page}: {caption}".strip(": ")))
     return items
-
-
-def _write_download(
-    markdown: str, folder: Path, stem: str, figures: list[Figure], lang: Language
-) -> str:
-    """The .md file, or a .zip with the .md and its figures when there are any."""
-    files = write_summary(markdown, folder / f"{stem}.md", figures, lang)
-    if len(files) == 1:
-        return str(files[0])
-    return str(zip_files(files, folder / f"{stem}.zip", folder))
 
 
 def _stem(paper: Paper) -> str:
@@ -126,6 +100,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
         model: str | None,
         api_key: str | None,
         fresh_run: bool,
+        show_pages: bool = True,
     ) -> Iterator[tuple]:
         """Summarize one paper; yields (status, header, tldr, overview, methods, conclusion,
         figures, download) as the text arrives."""
@@ -145,15 +120,20 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
 
         try:
             paper = _read_paper(arxiv_text, pdf_file, settings, on_status)
-            job = SummaryJob(
-                paper,
-                settings=settings,
-                language=lang,
-                engine=engine or None,
+            backend = create_backend(
+                engine or None,
+                settings,
                 model=(model or "").strip() or None,
                 api_key=(api_key or "").strip() or None,
+            )
+            job = SummaryJob(
+                paper,
+                backend,
+                settings=settings,
+                language=lang,
                 cache=cache,
                 refresh=bool(fresh_run),
+                show_pages=show_pages is not False,
             )
         except ChatPaperError as err:
             raise gr.Error(str(err), print_exception=False) from None
@@ -165,17 +145,12 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
 
         folder = Path(tempfile.mkdtemp(prefix="chatpaper-"))
         try:  # Gradio copies what we yield into its own cache: our folder is scratch
-            figures_future: Future[list[Figure]] = _figure_pool.submit(
-                _extract_figures, paper, settings
-            )
+            figures_future: Future[list[Figure]] = _figure_pool.submit(figures_of, paper, settings)
             figures: list[Figure] = []
 
             def panels() -> None:
                 nonlocal tldr, overview, methods, conclusion
-                values = {s: render_stage(job.state.stages.get(s), lang) for s in STAGES}
-                for stage, number in PANEL_HEADINGS.items():
-                    if values[stage]:
-                        values[stage] = f"### {number}. {lang.labels[stage]}\n\n{values[stage]}"
+                values = job.panels()
                 tldr, overview = values["tldr"], values["overview"]
                 methods, conclusion = values["methods"], values["conclusion"]
 
@@ -199,11 +174,9 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
                 if event.kind == "status":
                     status = event.text
                 elif event.kind == "stage_start":
-                    running = [s for s, r in job.state.stages.items() if not r.done]
-                    status = "Writing: " + ", ".join(running) + "…"
+                    status = "Writing: " + ", ".join(job.stages_where(done=False)) + "…"
                 elif event.kind == "stage_done":
-                    done = [s for s, r in job.state.stages.items() if r.done]
-                    status = f"Done: {', '.join(done)}."
+                    status = f"Done: {', '.join(job.stages_where(done=True))}."
                 elif event.kind == "warning" and event.text not in warned:
                     warned.add(event.text)
                     gr.Warning(event.text)
@@ -220,8 +193,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
             with contextlib.suppress(Exception):
                 figures_future.result(timeout=60)
             take_figures()
-            markdown = job.markdown()
-            download = _write_download(markdown, folder, _stem(paper), figures, lang)
+            download = str(job.document(figures).download(folder, _stem(paper)))
             elapsed = time.monotonic() - started
             errors = job.state.errors
             source = " (from the results cache)" if job.from_cache else ""
@@ -233,6 +205,9 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
             status = f"Finished in {elapsed:.1f} s with {job.engine}{source}."
             if errors:
                 status += f" {len(errors)} part(s) failed; see the panels."
+            checked = job.grounding_summary()
+            if checked:
+                status += f" {checked}"
             yield outputs()
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -242,6 +217,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
 
 def build_ui(settings: Settings | None = None) -> gr.Blocks:
     settings = settings or Settings.from_env()
+    load_prompts()  # a broken CHATPAPER_PROMPTS_DIR copy stops the start with one sentence
     cache = ResultsCache(settings.cache_dir)
     engine_choices = _engine_choices(settings)
     default = default_engine(settings)
@@ -276,6 +252,11 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                     placeholder="leave empty to use the server's key",
                 )
                 fresh_box = gr.Checkbox(label="Fresh run (ignore the results cache)", value=False)
+                pages_box = gr.Checkbox(
+                    label="Show page references (claims are checked either way)",
+                    value=True,
+                    elem_id="show-pages",
+                )
                 run_button = gr.Button("Summarize", variant="primary", elem_id="summarize")
                 gr.Examples(EXAMPLES, inputs=[arxiv_box], label="Examples")
                 with gr.Accordion("How it works", open=False):
@@ -305,7 +286,16 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
 
         run_button.click(
             make_summarize_handler(settings, cache),
-            inputs=[arxiv_box, pdf_box, language_box, engine_box, model_box, key_box, fresh_box],
+            inputs=[
+                arxiv_box,
+                pdf_box,
+                language_box,
+                engine_box,
+                model_box,
+                key_box,
+                fresh_box,
+                pages_box,
+            ],
             outputs=[
                 status_box,
                 header_box,

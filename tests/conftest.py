@@ -21,6 +21,18 @@ def shared_papers_or_skip() -> Path:
     return SHARED_PAPERS
 
 
+needs_real_papers = pytest.mark.skipif(
+    not (SHARED_PAPERS / "labels.json").is_file(),
+    reason=f"the real papers are not available ({SHARED_PAPERS} is absent)",
+)
+
+
+@pytest.fixture
+def real_papers() -> Path:
+    """The folder of real papers (labels.json and the PDFs); the test skips without it."""
+    return shared_papers_or_skip()
+
+
 def paper_labels() -> list[dict]:
     """labels.json entries, or [] when the folder is absent (tests then skip)."""
     path = SHARED_PAPERS / "labels.json"
@@ -65,3 +77,34 @@ def fake_gemini(monkeypatch):
     from tests.fakes.gemini_server import serve_fake_gemini
 
     yield from serve_fake_gemini(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def _engine_registry_restored():
+    """A test may register an engine of its own; the next test never sees it."""
+    from chatpaper.llm import base
+
+    base.engines()  # the bundled engines register on first use: load them before the snapshot
+    before = dict(base._REGISTRY)
+    yield
+    base._REGISTRY.clear()
+    base._REGISTRY.update(before)
+
+
+@pytest.fixture
+def arxiv():
+    """A running fake arXiv (API and PDFs on 127.0.0.1); add papers with ``add_paper``."""
+    from tests.fakes.arxiv_server import FakeArxiv
+
+    with FakeArxiv() as server:
+        yield server
+
+
+@pytest.fixture
+def arxiv_env(arxiv, tmp_path, monkeypatch):
+    """The fake arXiv reached through the environment (for the CLI), with a private cache."""
+    monkeypatch.setenv("CHATPAPER_ARXIV_API_URL", arxiv.api_url)
+    monkeypatch.setenv("CHATPAPER_ARXIV_PDF_URL", arxiv.pdf_url)
+    monkeypatch.setenv("CHATPAPER_ARXIV_INTERVAL", "0")
+    monkeypatch.setenv("CHATPAPER_CACHE_DIR", str(tmp_path / "cache"))
+    return arxiv

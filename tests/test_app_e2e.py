@@ -14,7 +14,6 @@ from gradio_client import Client, handle_file
 
 from chatpaper.ui import build_ui
 from chatpaper.ui import launch as launch_app
-from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.stage_replies import gemini_stage_reply
 from tests.paperkit import sample_pdf
 
@@ -29,21 +28,21 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def arxiv():
-    with FakeArxiv() as server:
-        server.add_paper(
-            "2402.00864",
-            title=TITLE_A,
-            pdf=sample_pdf(TITLE_A),
-            abstract="We study how to summarize whole scientific papers in stages.",
-        )
-        server.add_paper(
-            "2403.00001",
-            title=TITLE_B,
-            pdf=sample_pdf(TITLE_B),
-            abstract="Two visitors use the app at the same time with their own keys.",
-        )
-        yield server
+def arxiv(arxiv):
+    """The shared fake arXiv (conftest.py), holding two sample papers."""
+    arxiv.add_paper(
+        "2402.00864",
+        title=TITLE_A,
+        pdf=sample_pdf(TITLE_A),
+        abstract="We study how to summarize whole scientific papers in stages.",
+    )
+    arxiv.add_paper(
+        "2403.00001",
+        title=TITLE_B,
+        pdf=sample_pdf(TITLE_B),
+        abstract="Two visitors use the app at the same time with their own keys.",
+    )
+    return arxiv
 
 
 def launch(settings):

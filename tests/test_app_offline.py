@@ -52,13 +52,33 @@ def free_port() -> int:
 def app_without_key(tmp_path):
     port = free_port()
     log = tmp_path / "connections.log"
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-                        "CHATPAPER_ENGINE", "GRADIO_ANALYTICS_ENABLED")}
-    env.update(GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port),
-               CHATPAPER_CACHE_DIR=str(tmp_path / "cache"), CONNECTION_LOG=str(log))
-    process = subprocess.Popen([sys.executable, "-c", RECORDER], cwd=REPO, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "GEMINI_API_KEY",
+            "GOOGLE_API_KEY",
+            "OPENAI_API_KEY",
+            "OPENAI_BASE_URL",
+            "CHATPAPER_ENGINE",
+            "GRADIO_ANALYTICS_ENABLED",
+        )
+    }
+    env.update(
+        GRADIO_SERVER_NAME="127.0.0.1",
+        GRADIO_SERVER_PORT=str(port),
+        CHATPAPER_CACHE_DIR=str(tmp_path / "cache"),
+        CONNECTION_LOG=str(log),
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", RECORDER],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:

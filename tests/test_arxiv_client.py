@@ -7,7 +7,6 @@ import itertools
 import socket
 import threading
 import time
-from collections.abc import Iterator
 
 import pypdf
 import pytest
@@ -223,12 +222,6 @@ def test_search_query_is_built_for_phrases_and_categories() -> None:
 
 
 # --- the client against the fake -----------------------------------------------------------
-
-
-@pytest.fixture
-def arxiv() -> Iterator[FakeArxiv]:
-    with FakeArxiv() as server:
-        yield server
 
 
 def _closed_port() -> int:

@@ -10,8 +10,6 @@ import pytest
 from chatpaper.arxiv import find_arxiv_id_in_text, format_arxiv_id, parse_arxiv_id
 from chatpaper.errors import InvalidSourceError
 
-PAPERS = Path(__file__).resolve().parents[1].parent / "shared" / "papers"
-
 ACCEPTED = [
     # bare new-style IDs
     ("2402.00864", ("2402.00864", None)),
@@ -215,16 +213,14 @@ def test_does_not_take_other_numbers(text: str) -> None:
 
 
 @pytest.mark.papers
-def test_stamp_on_real_first_pages() -> None:
+def test_stamp_on_real_first_pages(real_papers: Path) -> None:
     """Every labelled arXiv paper is recognised from its first page; papers without a stamp
     give None. (labels.json leaves pasa.pdf's ID empty, but its page 1 is stamped 2501.10120.)"""
-    if not (PAPERS / "labels.json").exists():
-        pytest.skip(f"real papers not found at {PAPERS}")
     pypdf = pytest.importorskip("pypdf")
-    labels = json.loads((PAPERS / "labels.json").read_text())
+    labels = json.loads((real_papers / "labels.json").read_text())
     stamped = {label["file"]: label["arxiv_id"] for label in labels if label["arxiv_id"]}
     stamped["pasa.pdf"] = "2501.10120"
     for label in labels:
-        first_page = pypdf.PdfReader(PAPERS / label["file"]).pages[0].extract_text()
+        first_page = pypdf.PdfReader(real_papers / label["file"]).pages[0].extract_text()
         found = find_arxiv_id_in_text(first_page)
         assert (found[0] if found else None) == stamped.get(label["file"]), label["file"]

@@ -18,9 +18,9 @@ from chatpaper.ask import (
     page_link,
 )
 from chatpaper.i18n import get_language
-from chatpaper.llm.base import FakeBackend
 from chatpaper.llm.offline import OfflineBackend
 from chatpaper.retrieval import PassageIndex, build_passages
+from tests.fakes.backend import FakeBackend
 from tests.paperkit import RESULTS, make_paper
 
 EN = get_language("en")

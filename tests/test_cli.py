@@ -10,7 +10,6 @@ import pytest
 
 from chatpaper.__main__ import main
 from tests.conftest import REPO
-from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.stage_replies import gemini_stage_reply
 from tests.paperkit import sample_pdf
 
@@ -25,14 +24,10 @@ def pdf_path(tmp_path):
 
 
 @pytest.fixture
-def arxiv_env(monkeypatch, tmp_path):
-    with FakeArxiv() as arxiv:
-        arxiv.add_paper("2402.00864", title=TITLE, pdf=sample_pdf(TITLE), comment="8 pages")
-        monkeypatch.setenv("CHATPAPER_ARXIV_API_URL", arxiv.api_url)
-        monkeypatch.setenv("CHATPAPER_ARXIV_PDF_URL", arxiv.pdf_url)
-        monkeypatch.setenv("CHATPAPER_ARXIV_INTERVAL", "0")
-        monkeypatch.setenv("CHATPAPER_CACHE_DIR", str(tmp_path / "cache"))
-        yield arxiv
+def arxiv_env(arxiv_env):
+    """The shared fake arXiv (conftest.py), holding the sample paper."""
+    arxiv_env.add_paper("2402.00864", title=TITLE, pdf=sample_pdf(TITLE), comment="8 pages")
+    return arxiv_env
 
 
 def test_inspect_json_reports_what_was_read(pdf_path, capsys):

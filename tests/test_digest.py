@@ -100,12 +100,6 @@ def collect(progress) -> tuple[list[DigestProgress], str]:
 
 
 @pytest.fixture
-def arxiv():
-    with FakeArxiv() as server:
-        yield server
-
-
-@pytest.fixture
 def gemini(monkeypatch) -> Iterator[FakeGemini]:
     """The fake Gemini with well-formed stage answers, reached through the real SDK."""
     yield from serve_fake_gemini(monkeypatch, reply_generator=gemini_stage_reply)
@@ -518,19 +512,10 @@ def test_no_paper_in_the_window_says_how_to_widen_it(arxiv, tmp_path):
 
 
 # --- the command line ---------------------------------------------------------------------
-@pytest.fixture
-def cli_env(arxiv, tmp_path, monkeypatch):
-    monkeypatch.setenv("CHATPAPER_ARXIV_API_URL", arxiv.api_url)
-    monkeypatch.setenv("CHATPAPER_ARXIV_PDF_URL", arxiv.pdf_url)
-    monkeypatch.setenv("CHATPAPER_ARXIV_INTERVAL", "0")
-    monkeypatch.setenv("CHATPAPER_CACHE_DIR", str(tmp_path / "cache"))
-    return arxiv
-
-
 def test_the_offline_cli_digest_shows_progress_and_writes_a_post_that_passes_check(
-    cli_env, tmp_path, capsys
+    arxiv_env, tmp_path, capsys
 ):
-    add_papers(cli_env, PAPERS[:3])
+    add_papers(arxiv_env, PAPERS[:3])
     out = tmp_path / "post.md"
 
     code = main(
@@ -565,15 +550,34 @@ def test_the_offline_cli_digest_shows_progress_and_writes_a_post_that_passes_che
     assert main(["check", str(out)]) == 0
 
 
-def test_the_cli_prints_the_post_to_stdout_without_out(cli_env, capsys):
-    add_papers(cli_env, PAPERS[:2])
+def test_an_offline_chinese_digest_is_not_re_asked_and_carries_no_guard_note(
+    arxiv_env, tmp_path, capsys
+):
+    """Issue 11: the digest's call-limit wrapper dropped the offline engine's ``extractive``
+    capability, so its English quotes were taken for "wrong_language": the engine was asked
+    again and the post said "请核对这一部分：wrong_language…"; ``summarize`` was clean."""
+    add_papers(arxiv_env, PAPERS[:3])
+    out = tmp_path / "post.md"
+    argv = ["digest", "diffusion", "--date", "2024-02-04", "--lang", "zh", "--engine", "offline"]
+
+    assert main([*argv, "--out", str(out)]) == 0
+
+    err = capsys.readouterr().err
+    post = out.read_text(encoding="utf-8")
+    assert len(entries_of(post)) == 2
+    assert "Re-asking" not in err and "wrong_language" not in err
+    assert "请核对这一部分" not in post and "wrong_language" not in post
+
+
+def test_the_cli_prints_the_post_to_stdout_without_out(arxiv_env, capsys):
+    add_papers(arxiv_env, PAPERS[:2])
     assert main(["digest", "diffusion", "--date", "2024-02-05", "--engine", "offline"]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith("---\ntitle: diffusion\n")
     assert [heading_of(e) for e in entries_of(printed)] == ["Paper One: Fast Diffusion Sampling"]
 
 
-def test_the_cli_rejects_a_bad_date_with_the_form_to_use(cli_env, capsys):
+def test_the_cli_rejects_a_bad_date_with_the_form_to_use(arxiv_env, capsys):
     assert main(["digest", "diffusion", "--date", "2024-13-01", "--engine", "offline"]) == 2
     assert "give one like 2024-02-02" in capsys.readouterr().err
 
@@ -591,8 +595,8 @@ def figure_pdf() -> bytes:
     return buffer.getvalue()
 
 
-def test_figures_are_saved_next_to_the_post_and_linked_in_a_collapsible_block(cli_env, tmp_path):
-    add_papers(cli_env, PAPERS[:1], pdf=figure_pdf())
+def test_figures_are_saved_next_to_the_post_and_linked_in_a_collapsible_block(arxiv_env, tmp_path):
+    add_papers(arxiv_env, PAPERS[:1], pdf=figure_pdf())
     out = tmp_path / "site" / "post.md"
 
     code = main(

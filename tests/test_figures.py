@@ -28,8 +28,9 @@ from chatpaper.figures import (
     save_figures,
 )
 from chatpaper.paper import Figure
+from tests.conftest import SHARED_PAPERS, shared_papers_or_skip
 
-PAPERS = Path(__file__).resolve().parents[1].parent / "shared" / "papers"
+PAPERS = SHARED_PAPERS
 DPI = 110
 SCALE = DPI / 72
 
@@ -418,8 +419,7 @@ def _normalize(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def paper_figures() -> dict[str, list[Figure]]:
-    if not _papers():
-        pytest.skip(f"the real papers are not available ({PAPERS} is absent)")
+    shared_papers_or_skip()
     return {path.name: extract_figures(path.read_bytes()) for path in _papers()}
 
 
@@ -462,9 +462,7 @@ def test_real_paper_figures(path: Path, paper_figures):
 
 
 @pytest.mark.papers
-def test_real_paper_max_figures_is_respected():
-    paths = [p for p in _papers() if p.name == "2023.eacl-main.121.pdf"]
-    if not paths:
-        pytest.skip(f"the real papers are not available ({PAPERS} is absent)")
-    figures = extract_figures(paths[0].read_bytes(), max_figures=2)
+def test_real_paper_max_figures_is_respected(real_papers):
+    path = real_papers / "2023.eacl-main.121.pdf"
+    figures = extract_figures(path.read_bytes(), max_figures=2)
     assert [f.caption.split(":")[0] for f in figures] == ["Figure 1", "Figure 2"]

@@ -32,9 +32,10 @@ from chatpaper.llm.offline import (
     step_name,
 )
 from chatpaper.paper import Page, Paper, PaperMeta, Section
+from tests.conftest import SHARED_PAPERS, needs_real_papers, shared_papers_or_skip
 
 REPO = Path(__file__).resolve().parents[1]
-PAPERS = REPO.parent / "shared" / "papers"
+PAPERS = SHARED_PAPERS
 
 REQUIRED = {
     "tldr": lambda L: [L["summary"], L["key_takeaways"]],
@@ -473,8 +474,7 @@ _READ: dict[str, Paper] = {}
 
 
 def real_paper(name: str) -> Paper:
-    if not PAPERS.is_dir():
-        pytest.skip(f"real papers not found at {PAPERS}")
+    shared_papers_or_skip()
     if name not in _READ:
         from chatpaper.reader import read_pdf_bytes
 
@@ -488,7 +488,7 @@ def _labels() -> dict[str, dict]:
     return {item["file"]: item for item in json.loads(path.read_text())} if path.exists() else {}
 
 
-needs_papers = pytest.mark.skipif(not PAPERS.is_dir(), reason=f"no real papers at {PAPERS}")
+needs_papers = needs_real_papers
 REAL = _paper_files() or ["(none)"]
 
 

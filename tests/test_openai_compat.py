@@ -21,9 +21,9 @@ from chatpaper.llm.openai_compat import (
     OpenAICompatBackend,
     create_openai_backend,
     display_url,
-    redact,
-    retry_after_seconds,
 )
+from chatpaper.retry import format_seconds, retry_after_seconds
+from chatpaper.text import redact
 from tests.fakes.openai_server import FakeOpenAI, Fault, Reply
 
 SECRET = "sk-test-SECRET-0123456789abcdef"
@@ -311,6 +311,17 @@ def test_display_url_drops_credentials():
     assert display_url("http://user:pw@localhost:11434/v1/?token=x") == "http://localhost:11434/v1"
 
 
+def test_seconds_read_as_people_say_them():
+    assert [format_seconds(v) for v in (26.0, 12.4, 2.0, 1.5, 0.25)] == [
+        "26",
+        "12",
+        "2",
+        "1.5",
+        "0.2",
+    ]
+
+
 def test_redact_removes_keys():
     assert "abc" not in redact("bad key sk-abc123456789 given", None)
+    assert "AIza" not in redact("API key AIzaSyA-0123456789abcdefghijk not valid", None)
     assert redact("the key mysecretvalue leaked", "mysecretvalue") == "the key *** leaked"

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from chatpaper.context import build_context, estimate_tokens
 from chatpaper.errors import StreamInterruptedError
 from chatpaper.i18n import get_language
-from chatpaper.llm.base import FakeBackend, StageRequest
+from chatpaper.llm.base import StageRequest
 from chatpaper.pipeline import STAGES, SummaryState, run_pipeline
+from tests.fakes.backend import FakeBackend
 from tests.paperkit import CLEAN_EN, METHOD, RESULTS, make_paper
 
 EN = get_language("en")

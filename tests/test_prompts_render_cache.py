@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 import pytest
 
 from chatpaper.cache import ResultsCache
 from chatpaper.i18n import get_language
-from chatpaper.llm.base import EngineInfo, FakeBackend, register
 from chatpaper.pipeline import STAGES, SummaryState
 from chatpaper.prompts import (
+    CORRECTIONS,
     PROMPT_FIELDS,
     PromptError,
     check_prompt,
@@ -21,12 +22,13 @@ from chatpaper.prompts import (
 )
 from chatpaper.render import render_document, render_header
 from chatpaper.summarize import SummaryJob
+from tests.fakes.backend import FakeBackend
 from tests.paperkit import CLEAN_EN, make_paper
 
 
 def test_every_bundled_prompt_loads_and_fills_every_placeholder():
     prompts = load_prompts()
-    assert set(prompts) == set(PROMPT_FIELDS)
+    assert set(prompts) == {*PROMPT_FIELDS, CORRECTIONS}
     for name, fields in PROMPT_FIELDS.items():
         filled = fill(name, **{f: f"<{f}>" for f in fields})
         assert not placeholders(filled.replace("<", "").replace(">", "")) or name == "paper"
@@ -118,14 +120,6 @@ def test_html_from_the_model_or_paper_is_shown_as_text():
 
 
 SHARED = FakeBackend(name="fake")
-register(
-    EngineInfo(
-        name="fake",
-        label="Fake",
-        factory=lambda settings, model=None, api_key=None: SHARED,
-        is_available=lambda settings, key: False,
-    )
-)
 
 
 def queue_clean():
@@ -137,25 +131,23 @@ def test_a_cached_rerun_does_not_call_the_model(settings):
     SHARED.history.clear()
     cache = ResultsCache(settings.cache_dir)
     queue_clean()
-    first = SummaryJob(make_paper(), settings=settings, engine="fake", cache=cache)
+    first = SummaryJob(make_paper(), SHARED, settings=settings, cache=cache)
     list(first.events())
     assert len(SHARED.history) == 4 and not first.from_cache
 
-    second = SummaryJob(make_paper(), settings=settings, engine="fake", cache=cache)
+    second = SummaryJob(make_paper(), SHARED, settings=settings, cache=cache)
     list(second.events())
     assert second.from_cache and len(SHARED.history) == 4
     assert second.markdown() == first.markdown()
 
-    other_language = SummaryJob(
-        make_paper(), settings=settings, engine="fake", cache=cache, language="zh"
-    )
+    other_language = SummaryJob(make_paper(), SHARED, settings=settings, cache=cache, language="zh")
     queue_clean()
     list(other_language.events())
     assert not other_language.from_cache and len(SHARED.history) > 4
     SHARED.history.clear()
 
     queue_clean()
-    fresh = SummaryJob(make_paper(), settings=settings, engine="fake", cache=cache, refresh=True)
+    fresh = SummaryJob(make_paper(), SHARED, settings=settings, cache=cache, refresh=True)
     list(fresh.events())
     assert not fresh.from_cache and len(SHARED.history) == 4
 
@@ -165,29 +157,28 @@ def test_a_failed_summary_is_not_cached(settings):
     cache = ResultsCache(settings.cache_dir)
     queue_clean()
     SHARED.replies["methods"] = [[RuntimeError("boom")]]
-    job = SummaryJob(
-        make_paper(arxiv_id="2401.00001"), settings=settings, engine="fake", cache=cache
-    )
+    job = SummaryJob(make_paper(arxiv_id="2401.00001"), SHARED, settings=settings, cache=cache)
     list(job.events())
     assert job.state.errors
     queue_clean()
-    again = SummaryJob(
-        make_paper(arxiv_id="2401.00001"), settings=settings, engine="fake", cache=cache
-    )
+    again = SummaryJob(make_paper(arxiv_id="2401.00001"), SHARED, settings=settings, cache=cache)
     list(again.events())
     assert not again.from_cache
 
 
+@dataclass
+class KeyedFake(FakeBackend):
+    """A fake holding a key, as a real backend built for a visitor's request does."""
+
+    api_key: str = ""
+
+
 def test_cache_files_hold_the_summary_and_nothing_secret(settings):
     cache = ResultsCache(settings.cache_dir)
-    queue_clean()
-    job = SummaryJob(
-        make_paper(arxiv_id="2401.00002"),
-        settings=settings,
-        engine="fake",
-        cache=cache,
-        api_key="AIzaSy-secret-key-123",
-    )
+    keyed = KeyedFake(name="fake", api_key="AIzaSy-secret-key-123")
+    for stage, text in CLEAN_EN.items():
+        keyed.enqueue(stage, text)
+    job = SummaryJob(make_paper(arxiv_id="2401.00002"), keyed, settings=settings, cache=cache)
     list(job.events())
     files = list(settings.cache_dir.glob("*.json"))
     assert files

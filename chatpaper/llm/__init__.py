@@ -1,9 +1,10 @@
 """Model backends behind one interface (see base.py)."""
 
 from .base import (
+    CAPABILITIES,
     Backend,
+    BackendWrapper,
     EngineInfo,
-    FakeBackend,
     Notice,
     Piece,
     StageRequest,
@@ -16,9 +17,10 @@ from .base import (
 )
 
 __all__ = [
+    "CAPABILITIES",
     "Backend",
+    "BackendWrapper",
     "EngineInfo",
-    "FakeBackend",
     "Notice",
     "Piece",
     "StageRequest",

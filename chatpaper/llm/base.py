@@ -9,7 +9,7 @@ stopped early), and ``Usage`` once the provider reports token counts. Failures r
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, Union, runtime_checkable
 
 from ..errors import UnknownEngineError
@@ -47,11 +47,32 @@ Piece = Union[str, Notice, Usage]  # noqa: UP007  (readable on 3.10)
 
 @runtime_checkable
 class Backend(Protocol):
+    """What a backend is (its capabilities, declared, never sniffed) and what it does."""
+
     name: str
     model: str
     context_tokens: int  # how many input tokens a request may carry
+    extractive: bool  # quotes the paper verbatim (no model): nothing to re-ask, no language check
+    needs_key: bool  # cannot run without an API key
 
     def stream(self, request: StageRequest) -> Iterator[Piece]: ...
+
+
+# Every capability of the protocol: what a wrapper must forward.
+CAPABILITIES: tuple[str, ...] = ("name", "model", "context_tokens", "extractive", "needs_key")
+
+
+class BackendWrapper:
+    """A backend around another one (a shared call limit, a recorder): it forwards every
+    capability of the inner backend and, unless a subclass says otherwise, its stream."""
+
+    def __init__(self, inner: Backend):
+        self.inner = inner
+        for capability in CAPABILITIES:
+            setattr(self, capability, getattr(inner, capability))
+
+    def stream(self, request: StageRequest) -> Iterator[Piece]:
+        return self.inner.stream(request)
 
 
 @dataclass(frozen=True)
@@ -60,7 +81,7 @@ class EngineInfo:
     label: str  # shown in the UI
     factory: Callable[..., Backend]
     is_available: Callable[[Settings, str | None], bool]  # (settings, explicit key) -> bool
-    needs_key: bool = False
+    needs_key: bool = False  # the backend class's own ``needs_key``, known before one is built
     requirement: str = ""  # what makes it available, shown when it is not
 
 
@@ -126,31 +147,3 @@ def _load_builtin_engines() -> None:
             importlib.import_module(f"{__package__}.{module}")
         except ImportError:  # a backend whose module or SDK is missing is simply not offered
             continue
-
-
-@dataclass
-class FakeBackend:
-    """A backend you can hear: replies are queued, calls are recorded (for tests).
-
-    ``enqueue(stage, *pieces)`` queues one reply for a stage (or ``"*"`` for any stage); a
-    piece that is an Exception is raised at that point of the stream.
-    """
-
-    name: str = "fake"
-    model: str = "fake-model"
-    context_tokens: int = 1_000_000
-    history: list[StageRequest] = field(default_factory=list)
-    replies: dict[str, list[list[object]]] = field(default_factory=dict)
-
-    def enqueue(self, stage: str, *pieces: object) -> FakeBackend:
-        self.replies.setdefault(stage, []).append(list(pieces))
-        return self
-
-    def stream(self, request: StageRequest) -> Iterator[Piece]:
-        self.history.append(request)
-        queue = self.replies.get(request.stage) or self.replies.get("*") or []
-        reply = queue.pop(0) if queue else [f"Fake answer for {request.stage}."]
-        for piece in reply:
-            if isinstance(piece, BaseException):
-                raise piece
-            yield piece  # type: ignore[misc]

@@ -32,6 +32,8 @@ from ..errors import (
     RateLimitError,
     StreamInterruptedError,
 )
+from ..retry import format_seconds
+from ..text import redact
 from .base import EngineInfo, Notice, Piece, StageRequest, Usage, register
 
 if TYPE_CHECKING:
@@ -190,19 +192,6 @@ def finish_warning(reason: str | None) -> str | None:
     return f"The answer stopped early because {why}; what arrived is shown."
 
 
-def redact(text: str, key: str | None) -> str:
-    """A provider message made safe to show or log: no key, one line, bounded length."""
-    if key:
-        text = text.replace(key, "***")
-    text = re.sub(r"AIza[0-9A-Za-z_\-]{20,}", "***", text)  # anything shaped like a Google key
-    text = " ".join(text.split())
-    return text[:200] + ("..." if len(text) > 200 else "")
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
-
-
 def _enum_text(value: Any) -> str | None:
     if value is None:
         return None
@@ -271,6 +260,8 @@ class GeminiBackend:
     """Streams one stage from Gemini. Build one per request: it holds that request's key."""
 
     name = "gemini"
+    extractive = False
+    needs_key = True
 
     def __init__(
         self,
@@ -415,12 +406,12 @@ class GeminiBackend:
     def _waiting(self, kind: str, detail: Any, wait: float, attempt: int) -> str:
         of = f"attempt {attempt} of {self.settings.max_retries}"
         if kind == "rate_limit":
-            return f"Gemini rate limit reached; waiting {_seconds(wait)} s before retrying ({of})…"
+            return f"Gemini rate limit reached; waiting {format_seconds(wait)} s before retrying ({of})…"
         if kind == "server":
-            return f"Gemini is busy (HTTP {detail}); retrying in {_seconds(wait)} s ({of})…"
+            return f"Gemini is busy (HTTP {detail}); retrying in {format_seconds(wait)} s ({of})…"
         if kind == "unreachable":
-            return f"Could not reach Gemini; retrying in {_seconds(wait)} s ({of})…"
-        return f"The connection to Gemini dropped; retrying in {_seconds(wait)} s ({of})…"
+            return f"Could not reach Gemini; retrying in {format_seconds(wait)} s ({of})…"
+        return f"The connection to Gemini dropped; retrying in {format_seconds(wait)} s ({of})…"
 
     def _gave_up(self, failure: tuple[str, Any], retries: int) -> BackendError:
         kind, detail = failure
@@ -512,7 +503,7 @@ register(
         label="Google Gemini",
         factory=create_gemini_backend,
         is_available=lambda settings, key: resolve_gemini_key(key) is not None,
-        needs_key=True,
+        needs_key=GeminiBackend.needs_key,
         requirement="set GEMINI_API_KEY (or paste a key in the app)",
     )
 )

@@ -20,11 +20,13 @@ from dataclasses import dataclass
 
 from ..config import Settings
 from ..errors import BackendError
-from ..i18n import LANGUAGES, Language, get_language, page_ref
+from ..i18n import Language, get_language, page_ref
 from ..paper import Paper
+from ..sections import role_for_title
+from ..text import CAPTION_LINE_RE, HAN_RE
+from ..text import one_line as normalize_space
 from .base import EngineInfo, Piece, StageRequest, register
 
-STAGES = ("tldr", "overview", "methods", "conclusion")
 MIN_CHARS, MAX_CHARS, MIN_CJK_CHARS = 40, 400, 15
 
 # Our own few sentences (the labels around quotes come from i18n).
@@ -52,13 +54,7 @@ def resolve_language(value: str | Language | None) -> Language:
 
     get_language() knows codes and aliases; the request carries the language's *name*.
     """
-    if isinstance(value, Language):
-        return value
-    wanted = (value or "").strip().lower()
-    for language in LANGUAGES.values():
-        if wanted == language.name.lower():
-            return language
-    return get_language(value)
+    return value if isinstance(value, Language) else get_language(value)
 
 
 def _phrase(lang: Language, key: str) -> str:
@@ -76,10 +72,6 @@ class Sentence:
     section: int  # index into paper.sections; -1 before the first heading or when none known
     heading: str  # the heading it stands under ("" before the first one)
     order: int  # position in the paper
-
-
-def normalize_space(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -139,11 +131,7 @@ def split_sentences(block: str) -> list[tuple[int, int]]:
     return spans
 
 
-_CAPTION = re.compile(
-    r"^(?:(?:Figure|Fig\.|Table|Tab\.|Algorithm|Listing|Scheme|Chart|Supplementary)\s*[A-Z]?\d"
-    r"|\([A-Z](?:\s?[,–-]\s?[A-Z])*\)\s)",  # or a figure panel label: "(A) ", "(D, E) "
-    re.IGNORECASE,
-)
+_CAPTION = CAPTION_LINE_RE
 _URL_OR_EMAIL = re.compile(r"https?://|www\.|\b[\w.+-]+@[\w-]+\.[\w.]+")
 _JUNK = re.compile(
     r"[\ufffd\ue000-\uf8ff]"  # unmapped glyphs, private-use characters
@@ -156,7 +144,6 @@ _JUNK_TEXT = ("(cid:", "arXiv:", "doi:", "In Proceedings", "preprint", "pp. ", "
 _CODE_IMPORT = re.compile(r"\bfrom \w+ import\b")
 _BROKEN_HYPHEN = re.compile(r"\b[a-z]{2,}- (?!and\b|or\b|to\b)[a-z]{2,}")
 _MARKDOWN = re.compile(r"[*_`<>|\\]|\$\$")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _WORDY = re.compile(r"(?<!\S)[A-Za-z][a-z'’-]*[a-z][,.;:!?)\"”’]*(?!\S)")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}[a-z]?\b")
 _PERCENT_START = re.compile(r"\d+(?:[.,]\d+)?\s?%")
@@ -179,7 +166,7 @@ def trim_sentence(text: str) -> int:
 
 def is_quotable(text: str) -> bool:
     """A whole, readable prose sentence (not a caption, equation, reference or fragment)."""
-    cjk = len(_CJK.findall(text))
+    cjk = len(HAN_RE.findall(text))
     if len(text) > MAX_CHARS or len(text) < (MIN_CJK_CHARS if cjk > 5 else MIN_CHARS):
         return False
     if not cjk:
@@ -223,7 +210,7 @@ def _is_break_line(line: str) -> bool:
     if not chars:
         return True
     letters = sum(map(str.isalpha, chars))
-    if letters < 0.5 * len(chars) and not _CJK.search(line):
+    if letters < 0.5 * len(chars) and not HAN_RE.search(line):
         return True
     if _HEADING_WORDS.match(line) or _FOOTNOTE_LINE.match(line):
         return True
@@ -301,25 +288,7 @@ def _locate_sections(paper: Paper, pages: list[_PageText]) -> list[_Anchor]:
     return anchors
 
 
-_ROLE_WORDS = (  # for papers whose sections were not found: the canonical headings only
-    ("abstract", "abstract"),
-    ("introduction", "introduction"),
-    ("related work", "related_work"),
-    ("background", "related_work"),
-    ("method", "method"),
-    ("approach", "method"),
-    ("experiment", "experiments"),
-    ("evaluation", "experiments"),
-    ("result", "results"),
-    ("discussion", "discussion"),
-    ("limitation", "discussion"),
-    ("future work", "discussion"),
-    ("conclusion", "conclusion"),
-    ("reference", "references"),
-    ("bibliography", "references"),
-    ("acknowledg", "other"),
-    ("append", "appendix"),
-)
+_HEADING_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*|[IVX]+|[A-Z])(?=[.\s])\.?\s*")
 
 
 def _spot_headings(pages: list[_PageText]) -> list[_Anchor]:
@@ -330,8 +299,7 @@ def _spot_headings(pages: list[_PageText]) -> list[_Anchor]:
         for at, line in page.lines:
             if not _HEADING_WORDS.match(line) or line.lower().startswith(("keywords", "index")):
                 continue
-            low = line.lower()
-            role = next((r for word, r in _ROLE_WORDS if word in low), "other")
+            role = role_for_title(_HEADING_NUMBER.sub("", line)) or "other"  # as sections.py
             anchors.append(_Anchor(number, at + len(line), at, -1, role, line))
     return anchors
 
@@ -1033,6 +1001,7 @@ _ANSWERS: dict[str, Callable[[PaperParts, Language], str]] = {
     "methods": answer_methods,
     "conclusion": answer_conclusion,
 }
+STAGES = tuple(_ANSWERS)  # the stages of chatpaper/stages.py it can answer
 
 
 def extractive_answer(paper: Paper, stage: str, language: str | Language | None) -> str:
@@ -1056,6 +1025,7 @@ class OfflineBackend:
     model = "extractive"
     context_tokens = 1_000_000_000  # no model context: the whole paper is always read
     extractive = True  # quotes the paper verbatim: the pipeline's guard does not re-ask it
+    needs_key = False
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings

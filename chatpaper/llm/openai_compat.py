@@ -8,10 +8,8 @@ The SDK is imported lazily: listing engines must not pay for it.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
-import math
 import os
 import re
 import time
@@ -28,6 +26,8 @@ from ..errors import (
     RateLimitError,
     StreamInterruptedError,
 )
+from ..retry import format_seconds, retry_after_seconds
+from ..text import redact
 from .base import EngineInfo, Notice, Piece, StageRequest, Usage, register
 
 if TYPE_CHECKING:
@@ -47,6 +47,8 @@ class OpenAICompatBackend:
     """One backend per request; it holds the key only for that request's lifetime."""
 
     name = "openai"
+    extractive = False
+    needs_key = False  # a local server (llama.cpp, Ollama, vLLM) takes none
 
     def __init__(
         self,
@@ -150,8 +152,8 @@ class OpenAICompatBackend:
                 if wait > self.settings.max_retry_wait:
                     too_long = RateLimitError if status == 429 else BackendError
                     raise too_long(
-                        f"The server at {self.where} asks to wait {_seconds(wait)} s, longer "
-                        f"than the {_seconds(self.settings.max_retry_wait)} s allowed; "
+                        f"The server at {self.where} asks to wait {format_seconds(wait)} s, longer "
+                        f"than the {format_seconds(self.settings.max_retry_wait)} s allowed; "
                         "try again later."
                     ) from None
             except openai.APITimeoutError:
@@ -168,7 +170,7 @@ class OpenAICompatBackend:
             what = "Rate-limited" if status == 429 else f"Server error (HTTP {status})"
             yield Notice(
                 "status",
-                f"{what} at {self.where}; waiting {_seconds(wait)} s before retry "
+                f"{what} at {self.where}; waiting {format_seconds(wait)} s before retry "
                 f"{retries} of {self.settings.max_retries}…",
             )
             self._sleep(max(wait, 0.0))
@@ -249,36 +251,6 @@ class OpenAICompatBackend:
 
 
 # --- pure helpers -------------------------------------------------------------------------
-def _seconds(value: float) -> str:
-    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".rstrip("0").rstrip(".")
-
-
-def retry_after_seconds(headers: Any) -> float | None:
-    """How long the server asked us to wait: ``retry-after-ms``, else ``Retry-After``
-    (seconds or an HTTP date); None when it did not say."""
-    if headers is None:
-        return None
-    ms = headers.get("retry-after-ms")
-    if ms is not None:
-        try:
-            value = float(ms) / 1000
-            if math.isfinite(value):
-                return max(value, 0.0)
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
-    if raw is None:
-        return None
-    try:
-        value = float(raw)
-        return max(value, 0.0) if math.isfinite(value) else None
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
 
 
 def display_url(url: str) -> str:
@@ -288,18 +260,6 @@ def display_url(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
-
-
-_KEYLIKE = re.compile(r"\b(?:sk|key|api)[-_][A-Za-z0-9_\-*]{6,}", re.IGNORECASE)
-
-
-def redact(text: str, key: str | None) -> str:
-    """Remove the key, and anything shaped like one, from a server's message."""
-    if key and key != DUMMY_KEY:
-        text = text.replace(key, "***")
-    text = _KEYLIKE.sub("***", text)
-    text = " ".join(text.split())
-    return text[:200] + ("..." if len(text) > 200 else "")
 
 
 def _error_message(err: openai.APIStatusError) -> str:
