@@ -116,8 +116,9 @@ class Citation:
     page: int
     quote: str  # the paper's text that supports the citation
     verified: bool
-    status: str = "verified"  # "verified", "wrong_page", "unsupported"
+    status: str = "verified"  # "verified", "wrong_page", "unsupported", "unchecked"
     found_page: int | None = None
+    end: int = 0  # where its page marker ends in the answer (0: not from an answer)
 
 
 @dataclass
@@ -200,6 +201,12 @@ _QUOTED = re.compile(
     r"(?:\((?:p|pp|page|pages)\.?\s*(\d{1,4})[^)\n]{0,20}\)|（第\s*(\d{1,4})\s*页）)"
 )
 _WORD = re.compile(r"\w+")
+# A page marker as check_quotes and the grounding checker end it: "(p. 4)", "（第4页）".
+_CITE_MARK = re.compile(
+    r"[(\[]\s{0,3}(?:pp?\.|pages?)\s{0,3}(?P<digits>\d{1,4})[^)\]\n]{0,20}[)\]]"
+    r"|[（(]\s{0,3}第\s{0,3}(?P<zh>\d{1,4})[^）)\n]{0,10}[）)]",
+    re.IGNORECASE,
+)
 
 
 def _words(text: str) -> str:
@@ -219,31 +226,53 @@ def check_quotes(answer: str, pages: Sequence[str]) -> list[Citation]:
             continue
         on_cited = 1 <= cited <= len(pages) and needle in normalised[cited - 1]
         if on_cited:
-            citations.append(Citation(cited, quote, True, "verified", cited))
+            citations.append(Citation(cited, quote, True, "verified", cited, match.end()))
             continue
         elsewhere = next((i + 1 for i, p in enumerate(normalised) if needle in p), None)
         status = "wrong_page" if elsewhere else "unsupported"
-        citations.append(Citation(cited, quote, False, status, elsewhere))
+        citations.append(Citation(cited, quote, False, status, elsewhere, match.end()))
     return citations
 
 
-def annotate(answer: str, citations: Sequence[Citation], lang: Language, page_url) -> str:
-    """Verified page references become links (when the paper has a page URL); a quote that
-    is not on its page is marked where it stands."""
-    out, position = [], 0
-    by_quote = {c.quote: c for c in citations}
-    for match in _QUOTED.finditer(answer):
-        citation = by_quote.get(match.group(1).strip())
-        if citation is None:
+def check_answer(answer: str, paper: Paper, lang: Language) -> list[Citation]:
+    """Every page citation of a model's answer, checked: an exact quote is looked up on its
+    page; any other cited claim goes to the grounding checker (its anchors on the page)."""
+    from . import grounding
+
+    quotes = {c.end: c for c in check_quotes(answer, [p.text for p in paper.pages])}
+    report = grounding.check_citations(answer, grounding.index_for(paper), lang=lang.name)
+    citations = []
+    for cited in report.citations:
+        quoted = quotes.pop(cited.span[1], None)
+        if quoted is not None:
+            citations.append(quoted)
             continue
-        ref_start = match.start(2) if match.group(2) else match.start(3)
+        found = cited.found_pages[0] if cited.found_pages else None
+        page = cited.cited_pages[0] if cited.cited_pages else 0
+        verified = cited.status == grounding.VERIFIED
+        citations.append(Citation(page, cited.quote, verified, cited.status, found, cited.span[1]))
+    citations.extend(quotes.values())  # quotes the checker's marker syntax did not see
+    return sorted(citations, key=lambda c: c.end)
+
+
+def annotate(answer: str, citations: Sequence[Citation], lang: Language, page_url) -> str:
+    """Verified page references become links (when the paper has a page URL); a citation
+    that is not on its page is marked where it stands."""
+    out, position = [], 0
+    by_end = {c.end: c for c in citations if c.end}
+    for match in _CITE_MARK.finditer(answer):
+        citation = by_end.get(match.end())
+        if citation is None or citation.status == "unchecked":
+            continue
+        group = "digits" if match.group("digits") else "zh"
+        ref_start = match.start(group)
         ref_end = match.end()
         out.append(answer[position:ref_start])
         ref = answer[ref_start:ref_end]
         if citation.verified:
             url = page_url(citation.page)
-            digits = answer[ref_start : (match.end(2) if match.group(2) else match.end(3))]
-            rest = answer[ref_start + len(digits) : ref_end]
+            digits = match.group(group)
+            rest = answer[match.end(group) : ref_end]
             out.append(f"[{digits}]({url}){rest}" if url else ref)
         else:
             note = (
@@ -447,7 +476,6 @@ def ask(
             yield AskEvent("done", cached.answer, cached)
             return
 
-    pages = [p.text for p in paper.pages]
     if backend.extractive:
         text, citations = offline_answer(paper, question, history, lang)
         yield AskEvent("chunk", text)
@@ -494,7 +522,7 @@ def ask(
             if defects:
                 listed = "; ".join(f"{d.kind}: {d.text[:80]}" for d in defects[:3])
                 warnings.append(_phrase(lang, "guard").format(defects=listed))
-        citations = check_quotes(text, pages)
+        citations = check_answer(text, paper, lang)
         result = AskResult(prefix + text, backend.name, backend.model, mode, citations, warnings)
     if cache is not None and key:
         cache.put(key, result)

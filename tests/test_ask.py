@@ -159,3 +159,14 @@ def test_answers_are_cached_by_question_and_history(tmp_path):
     assert other.answer == "Second answer, another history." and len(backend.history) == 2
     stored = "".join(p.read_text() for p in (tmp_path / "ask").glob("*.json"))
     assert "key" not in json.loads(stored.split("}{")[0] + "}" if "}{" in stored else stored)
+
+
+def test_claims_without_quotes_are_checked_by_the_grounding_checker():
+    backend = FakeBackend().enqueue(
+        "ask",
+        "StageSum improves faithfulness by 12.5 points over truncation (p. 3). "
+        "It was trained on 9,000 quantum GPUs in Antarctica (p. 2).",
+    )
+    result = answer_of(ask(make_paper(), "How good is it?", backend=backend))
+    assert [(c.page, c.verified) for c in result.citations] == [(3, True), (2, False)]
+    assert "12.5 points" in result.citations[0].quote  # the paper's own words
