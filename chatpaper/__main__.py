@@ -1,4 +1,4 @@
-"""Command line: ``python -m chatpaper inspect|summarize|check|digest``.
+"""Command line: ``python -m chatpaper inspect|summarize|ask|check|digest``.
 
 Errors become one line on stderr and a non-zero exit code; never a traceback for bad input.
 Exit codes: 0 done, 1 failed (or defects found by ``check``), 2 bad input, 3 partly done.
@@ -431,6 +431,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("digest", help="write a blog post of the newest arXiv papers on a topic")
     _digest_arguments(p)
     p.set_defaults(func=cmd_digest)
+
+    from .ask_cli import add_ask_arguments, run_ask_cli
+
+    p = sub.add_parser("ask", help="answer a question from the paper, citing its pages")
+    add_ask_arguments(p)
+    p.set_defaults(func=run_ask_cli)
     return parser
 
 

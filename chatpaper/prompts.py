@@ -37,6 +37,8 @@ PROMPT_FIELDS: dict[str, frozenset[str]] = {
     "paper": frozenset({"title", "authors", "body"}),
     **{record.prompt_name: record.prompt_fields for record in STAGE_RECORDS},
     "corrective": frozenset({"problems"}),
+    "ask": frozenset({"history", "question", "language", "not_stated"}),
+    "ask_passages": frozenset({"title", "authors", "passages"}),
 }
 
 

@@ -320,6 +320,15 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                 download_box = gr.File(
                     label="Download the summary", interactive=False, elem_id="download"
                 )
+                build_ask_panel(
+                    settings,
+                    arxiv_box=arxiv_box,
+                    pdf_box=pdf_box,
+                    language_box=language_box,
+                    engine_box=engine_box,
+                    model_box=model_box,
+                    key_box=key_box,
+                )
 
         run_button.click(
             make_summarize_handler(settings, cache),
@@ -475,3 +484,142 @@ def launch(demo: gr.Blocks, settings: Settings | None = None, **kwargs) -> None:
     kwargs.setdefault("run_history", False)
     kwargs.setdefault("theme", gr.themes.Soft(**THEME_FONTS))
     demo.launch(**kwargs)
+
+
+# --- the "Ask about this paper" chat ---------------------------------------------------
+ASK_UPDATE_INTERVAL = 0.05
+
+
+def _paper_key(arxiv_text: str | None, pdf_path: str | None) -> str:
+    if pdf_path:
+        return "file:" + Path(pdf_path).name + ":" + str(Path(pdf_path).stat().st_size)
+    return "arxiv:" + (arxiv_text or "").strip()
+
+
+def make_ask_handler(settings: Settings):
+    from dataclasses import replace as _replace
+
+    from .ask import AskCache, NoPaperError, Turn, annotate, ask, check_question, page_link
+    from .llm.base import create_backend
+
+    cache = AskCache(settings.cache_dir)
+
+    def ask_paper(
+        arxiv_text: str | None,
+        pdf_file: str | None,
+        question: str | None,
+        language: str,
+        engine: str | None,
+        model: str | None,
+        api_key: str | None,
+        session: dict | None,
+    ) -> Iterator[tuple]:
+        """Answer one question about the paper in the boxes above; earlier turns of this
+        browser session are context. Yields (chat messages, question box, session)."""
+        session = dict(session or {})
+        messages = list(session.get("messages", []))
+        try:
+            if not (pdf_file or (arxiv_text or "").strip()):
+                raise NoPaperError(
+                    "Read a paper first: paste an arXiv link or upload a PDF above."
+                )
+            question = check_question(question)
+            key = _paper_key(arxiv_text, pdf_file)
+            if session.get("key") != key:  # a new paper starts a new chat
+                paper = _read_paper(arxiv_text, pdf_file, settings, lambda _m: None)
+                session = {"key": key, "paper": _replace(paper, pdf_bytes=None), "turns": []}
+                messages = []
+            paper = session["paper"]
+            backend = create_backend(
+                engine or None,
+                settings,
+                model=(model or "").strip() or None,
+                api_key=(api_key or "").strip() or None,
+            )
+        except ChatPaperError as err:
+            raise gr.Error(str(err), print_exception=False) from None
+        lang = get_language(language)
+        turns = list(session.get("turns", []))
+        messages.append({"role": "user", "content": question})
+        answer = ""
+        yield [*messages, {"role": "assistant", "content": "…"}], "", session
+        last = 0.0
+        result = None
+        try:
+            for event in ask(paper, question, backend=backend, language=lang, history=turns,
+                             cache=cache):
+                if event.kind == "chunk":
+                    answer += event.text
+                elif event.kind == "restart":
+                    answer = ""
+                elif event.kind == "done":
+                    result = event.result
+                    continue
+                now = time.monotonic()
+                if now - last >= ASK_UPDATE_INTERVAL:
+                    last = now
+                    yield [*messages, {"role": "assistant", "content": answer}], "", session
+        except ChatPaperError as err:
+            kept = messages + ([{"role": "assistant", "content": answer}] if answer else [])
+            session["messages"] = kept
+            yield kept, question, session
+            raise gr.Error(str(err), print_exception=False) from None
+        assert result is not None
+        shown = annotate(result.answer, result.citations, lang, page_link(paper))
+        if result.citations and result.mode != "extract":
+            good = sum(c.verified for c in result.citations)
+            shown += f"\n\n*{good} of {len(result.citations)} quotes found on their pages.*"
+        for warning in result.warnings:
+            shown += f"\n\n⚠️ {warning}"
+        messages.append({"role": "assistant", "content": shown})
+        turns.append(Turn(question, result.answer))
+        session.update(messages=messages, turns=turns)
+        yield messages, "", session
+
+    return ask_paper
+
+
+def build_ask_panel(settings: Settings, *, arxiv_box, pdf_box, language_box, engine_box,
+                    model_box, key_box) -> None:
+    """The "Ask about this paper" chat (call inside the summary column). The paper and the
+    chat live in this browser session's gr.State only; the key is an argument of each
+    request and is never kept in it."""
+    session = gr.State({})
+    with gr.Group(elem_id="ask-panel"):
+        gr.Markdown("### Ask about this paper", elem_id="ask-heading")
+        chat = gr.Chatbot(
+            label="Ask about this paper",
+            show_label=False,  # the heading above says it
+            elem_id="ask-chat",
+            height=420,
+            buttons=["copy"],
+            latex_delimiters=[{"left": "$$", "right": "$$", "display": True}],
+            placeholder="Ask a follow-up question once the paper is read: answers quote the "
+            "paper with its pages.",
+        )
+        with gr.Row():
+            question = gr.Textbox(
+                show_label=False,
+                placeholder="e.g. Which datasets do they evaluate on?",
+                elem_id="ask-question",
+                scale=5,
+                max_lines=4,
+            )
+            send = gr.Button("Ask", elem_id="ask-send", scale=1, min_width=80)
+    inputs = [arxiv_box, pdf_box, question, language_box, engine_box, model_box, key_box, session]
+    handler = make_ask_handler(settings)
+    for trigger in (send.click, question.submit):
+        trigger(
+            handler,
+            inputs=inputs,
+            outputs=[chat, question, session],
+            api_name="ask" if trigger == send.click else False,
+            api_visibility="public" if trigger == send.click else "private",
+            concurrency_limit=settings.app_concurrency,
+        )
+
+    def new_chat() -> tuple[list, dict]:
+        return [], {}
+
+    for box in (arxiv_box, pdf_box):
+        box.change(new_chat, outputs=[chat, session], api_visibility="private", queue=False)
