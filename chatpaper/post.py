@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from .grounding import Grounder
 from .i18n import Language, get_language
 from .paper import Paper, PaperMeta
 from .pipeline import StageResult, SummaryState
@@ -234,10 +235,13 @@ def demote_headings(markdown: str, *, at_least: int = 3) -> str:
     return _HEADING.sub(lower, markdown)
 
 
-def render_details(paper: Paper, state: SummaryState, lang: Language) -> str:
+def render_details(
+    paper: Paper, state: SummaryState, lang: Language, grounder: Grounder | None = None
+) -> str:
     """The structured summary (basic information, overview, methods, conclusion) of one paper,
-    as the app renders it, without the header and the tldr the entry already shows."""
-    return demote_headings(render_document_details(paper, state, lang))
+    as the app renders it, without the header and the tldr the entry already shows; with a
+    ``grounder`` its page citations are checked and linked as in the app."""
+    return demote_headings(render_document_details(paper, state, lang, grounder))
 
 
 def render_summary(result: StageResult | None, lang: Language) -> str:
