@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -327,7 +325,9 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         raise
     if out_path is not None:
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(out_path, post)
+        from .site import write_atomically
+
+        write_atomically(out_path, post)
         print(f"Saved {out_path}", file=sys.stderr)
     elif post and not post.startswith(printed):
         sys.stdout.write(post)
@@ -365,17 +365,6 @@ def _daily(args: argparse.Namespace, settings: Settings) -> int:
         f"{report.model_calls} streaming model call(s)."
     )
     return 0
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def build_parser() -> argparse.ArgumentParser:

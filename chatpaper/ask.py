@@ -36,6 +36,7 @@ from .errors import ChatPaperError
 from .i18n import Language, get_language
 from .llm.base import Backend, Notice, StageRequest, create_backend
 from .paper import Paper
+from .pipeline import corrected_request
 from .prompts import fill, fill_with_labels, prompt_version
 from .retrieval import Hit, PassageIndex, question_language_differs
 
@@ -501,15 +502,7 @@ def ask(
             yield AskEvent("restart")
             if prefix:
                 yield AskEvent("chunk", prefix)
-            problems = guard.corrective_instruction(defects, lang.name)
-            retry = StageRequest(
-                stage=request.stage,
-                system=request.system,
-                prompt=f"{request.prompt}\n\n{fill('corrective', problems=problems)}",
-                language=request.language,
-                paper=paper,
-                max_output_tokens=request.max_output_tokens,
-            )
+            retry = corrected_request(request, defects, lang.name)
             parts = []
             for piece in _stream(backend, retry):
                 if isinstance(piece, AskEvent):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import guard
 from .context import build_context
@@ -168,6 +168,14 @@ def build_request(
     return request, shortened
 
 
+def corrected_request(
+    request: StageRequest, defects: list[guard.Defect], language: str
+) -> StageRequest:
+    """The same request with the corrective instruction that names what was wrong."""
+    problems = guard.corrective_instruction(defects, language)
+    return replace(request, prompt=f"{request.prompt}\n\n{fill('corrective', problems=problems)}")
+
+
 class _Cancelled(Exception):
     pass
 
@@ -231,15 +239,7 @@ def _run_stage(
             kinds = ", ".join(sorted({d.kind for d in defects}))
             emit(Event("status", stage, f"Re-asking for the {stage} part (found: {kinds})."))
             emit(Event("stage_restart", stage))
-            problems = guard.corrective_instruction(defects, lang.name)
-            retry = StageRequest(
-                stage=request.stage,
-                system=request.system,
-                prompt=f"{request.prompt}\n\n{fill('corrective', problems=problems)}",
-                language=request.language,
-                paper=request.paper,
-                max_output_tokens=request.max_output_tokens,
-            )
+            retry = corrected_request(request, defects, lang.name)
             final, defects = clean(_stream_once(backend, retry, stage, emit, cancel))
             if defects:
                 listed = "; ".join(f"{d.kind}: {d.text[:80]}" for d in defects[:3])
