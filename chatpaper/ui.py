@@ -32,8 +32,9 @@ from .errors import ChatPaperError, InvalidSourceError
 from .export import write_summary, zip_files
 from .i18n import Language, get_language
 from .llm.base import available_engines, default_engine, engines
+from .mdstream import complete_markdown
 from .paper import Figure, Paper
-from .pipeline import STAGES
+from .pipeline import STAGES, StageResult
 from .reader import read_arxiv, read_pdf_file
 from .render import render_stage
 from .summarize import SummaryJob
@@ -43,6 +44,11 @@ log = logging.getLogger(__name__)
 LANGUAGE_CHOICES = [("English", "en"), ("中文", "zh")]
 EXAMPLES = [["2402.00864"], ["https://arxiv.org/abs/1706.03762"]]
 PANEL_HEADINGS = {"overview": 6, "methods": 7, "conclusion": 8}  # numbering as in the download
+# inline $...$ as well as display $$...$$ (Gradio renders only $$ by default)
+LATEX = [
+    {"left": "$$", "right": "$$", "display": True},
+    {"left": "$", "right": "$", "display": False},
+]
 UPDATE_INTERVAL = 0.1  # seconds between two streamed UI updates (chunks arrive faster)
 
 HOW_IT_WORKS = """
@@ -117,6 +123,13 @@ def _stem(paper: Paper) -> str:
     return "summary_" + (paper.fingerprint.split(":")[-1][:10] or "paper")
 
 
+def _shown(result: StageResult | None) -> StageResult | None:
+    """While a part streams, show only its complete Markdown (no half-open ``**``)."""
+    if result is None or result.done:
+        return result
+    return StageResult(complete_markdown(result.text), False, result.warnings, result.error)
+
+
 def make_summarize_handler(settings: Settings, cache: ResultsCache):
     def summarize(
         arxiv_text: str | None,
@@ -172,7 +185,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
 
             def panels() -> None:
                 nonlocal tldr, overview, methods, conclusion
-                values = {s: render_stage(job.state.stages.get(s), lang) for s in STAGES}
+                values = {s: render_stage(_shown(job.state.stages.get(s)), lang) for s in STAGES}
                 for stage, number in PANEL_HEADINGS.items():
                     if values[stage]:
                         values[stage] = f"### {number}. {lang.labels[stage]}\n\n{values[stage]}"
@@ -282,22 +295,27 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                     gr.Markdown(HOW_IT_WORKS)
             with gr.Column(scale=2):
                 status_box = gr.Markdown("Ready.", elem_id="status")
-                header_box = gr.Markdown(elem_id="paper-header", buttons=["copy"])
-                tldr_box = gr.Markdown(elem_id="stage-tldr", buttons=["copy"])
+                header_box = gr.Markdown(elem_id="paper-header", buttons=["copy"], latex_delimiters=LATEX
+                )
+                tldr_box = gr.Markdown(elem_id="stage-tldr", buttons=["copy"], latex_delimiters=LATEX
+                )
                 gallery_box = gr.Gallery(
                     label="Figures", columns=4, height="auto", elem_id="figures", visible=False
                 )
-                overview_box = gr.Markdown(elem_id="stage-overview", buttons=["copy"])
-                methods_box = gr.Markdown(elem_id="stage-methods", buttons=["copy"])
-                conclusion_box = gr.Markdown(elem_id="stage-conclusion", buttons=["copy"])
+                overview_box = gr.Markdown(elem_id="stage-overview", buttons=["copy"], latex_delimiters=LATEX
+                )
+                methods_box = gr.Markdown(elem_id="stage-methods", buttons=["copy"], latex_delimiters=LATEX
+                )
+                conclusion_box = gr.Markdown(elem_id="stage-conclusion", buttons=["copy"], latex_delimiters=LATEX
+                )
                 download_box = gr.File(
                     label="Download the summary", interactive=False, elem_id="download"
                 )
 
-        run_button.click(
-            make_summarize_handler(settings, cache),
-            inputs=[arxiv_box, pdf_box, language_box, engine_box, model_box, key_box, fresh_box],
-            outputs=[
+        summarize_inputs = [
+            arxiv_box, pdf_box, language_box, engine_box, model_box, key_box, fresh_box
+        ]
+        summarize_outputs = [
                 status_box,
                 header_box,
                 tldr_box,
@@ -306,9 +324,23 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                 conclusion_box,
                 gallery_box,
                 download_box,
-            ],
+        ]
+        handler = make_summarize_handler(settings, cache)
+        run_button.click(
+            handler,
+            inputs=summarize_inputs,
+            outputs=summarize_outputs,
             api_name="summarize",
             concurrency_limit=settings.app_concurrency,
+            concurrency_id="summarize",
+        )
+        arxiv_box.submit(  # Enter in the arXiv box runs the same job
+            handler,
+            inputs=summarize_inputs,
+            outputs=summarize_outputs,
+            api_visibility="private",
+            concurrency_limit=settings.app_concurrency,
+            concurrency_id="summarize",
         )
         build_digest_tab(settings, cache)
     demo.queue(max_size=settings.app_queue_size, default_concurrency_limit=settings.app_concurrency)
