@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import Settings
 from .export import write_summary, zip_files
 from .grounding import Grounder
 from .i18n import Language
+from .mdstream import complete_markdown
 from .paper import Figure, Paper
 from .pipeline import SummaryState
 from .render import render_document, render_stage
@@ -50,7 +51,10 @@ def stage_panels(
     the text so far, with its warnings and error; "" for a stage with nothing yet."""
     panels: dict[str, str] = {}
     for stage in stages:
-        text = render_stage(state.stages.get(stage), lang, grounder)
+        result = state.stages.get(stage)
+        if result is not None and not result.done:  # streaming: no half-open ``**`` shown
+            result = replace(result, text=complete_markdown(result.text))
+        text = render_stage(result, lang, grounder)
         record = stage_record(stage)
         heading = record.heading(lang) if record else None
         panels[stage] = f"### {heading}\n\n{text}" if text and heading else text

@@ -11,6 +11,7 @@ import re
 
 from .grounding import Grounder
 from .i18n import Language
+from .links import own_code_links
 from .paper import Paper
 from .pipeline import StageResult, SummaryState
 from .stages import numbered_stages
@@ -64,7 +65,7 @@ def paper_links(paper: Paper, lang: Language) -> str:
     if paper.meta.abs_url:
         parts.append(f"{labels['paper_link']}: [arXiv:{paper.meta.arxiv_id}]({paper.meta.abs_url})")
         parts.append(f"[PDF]({paper.meta.pdf_url})")
-    code = paper.code_links()
+    code = own_code_links(paper.text, paper.code_links(), paper.title or "")
     if code:
         parts.append(f"{labels['code_link']}: " + ", ".join(f"<{url}>" for url in code[:3]))
     else:

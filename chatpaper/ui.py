@@ -43,6 +43,11 @@ log = logging.getLogger(__name__)
 
 LANGUAGE_CHOICES = [("English", "en"), ("中文", "zh")]
 EXAMPLES = [["2402.00864"], ["https://arxiv.org/abs/1706.03762"]]
+# inline $...$ as well as display $$...$$ (Gradio renders only $$ by default)
+LATEX = [
+    {"left": "$$", "right": "$$", "display": True},
+    {"left": "$", "right": "$", "display": False},
+]
 UPDATE_INTERVAL = 0.1  # seconds between two streamed UI updates (chunks arrive faster)
 
 HOW_IT_WORKS = """
@@ -309,14 +314,24 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                     gr.Markdown(HOW_IT_WORKS)
             with gr.Column(scale=2):
                 status_box = gr.Markdown("Ready.", elem_id="status")
-                header_box = gr.Markdown(elem_id="paper-header", buttons=["copy"])
-                tldr_box = gr.Markdown(elem_id="stage-tldr", buttons=["copy"])
+                header_box = gr.Markdown(
+                    elem_id="paper-header", buttons=["copy"], latex_delimiters=LATEX
+                )
+                tldr_box = gr.Markdown(
+                    elem_id="stage-tldr", buttons=["copy"], latex_delimiters=LATEX
+                )
                 gallery_box = gr.Gallery(
                     label="Figures", columns=4, height="auto", elem_id="figures", visible=False
                 )
-                overview_box = gr.Markdown(elem_id="stage-overview", buttons=["copy"])
-                methods_box = gr.Markdown(elem_id="stage-methods", buttons=["copy"])
-                conclusion_box = gr.Markdown(elem_id="stage-conclusion", buttons=["copy"])
+                overview_box = gr.Markdown(
+                    elem_id="stage-overview", buttons=["copy"], latex_delimiters=LATEX
+                )
+                methods_box = gr.Markdown(
+                    elem_id="stage-methods", buttons=["copy"], latex_delimiters=LATEX
+                )
+                conclusion_box = gr.Markdown(
+                    elem_id="stage-conclusion", buttons=["copy"], latex_delimiters=LATEX
+                )
                 download_box = gr.File(
                     label="Download the summary", interactive=False, elem_id="download"
                 )
@@ -330,30 +345,42 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                     key_box=key_box,
                 )
 
+        summarize_inputs = [
+            arxiv_box,
+            pdf_box,
+            language_box,
+            engine_box,
+            model_box,
+            key_box,
+            fresh_box,
+            pages_box,
+        ]
+        summarize_outputs = [
+            status_box,
+            header_box,
+            tldr_box,
+            overview_box,
+            methods_box,
+            conclusion_box,
+            gallery_box,
+            download_box,
+        ]
+        handler = make_summarize_handler(settings, cache)
         run_button.click(
-            make_summarize_handler(settings, cache),
-            inputs=[
-                arxiv_box,
-                pdf_box,
-                language_box,
-                engine_box,
-                model_box,
-                key_box,
-                fresh_box,
-                pages_box,
-            ],
-            outputs=[
-                status_box,
-                header_box,
-                tldr_box,
-                overview_box,
-                methods_box,
-                conclusion_box,
-                gallery_box,
-                download_box,
-            ],
+            handler,
+            inputs=summarize_inputs,
+            outputs=summarize_outputs,
             api_name="summarize",
             concurrency_limit=settings.app_concurrency,
+            concurrency_id="summarize",
+        )
+        arxiv_box.submit(  # Enter in the arXiv box runs the same job
+            handler,
+            inputs=summarize_inputs,
+            outputs=summarize_outputs,
+            api_visibility="private",
+            concurrency_limit=settings.app_concurrency,
+            concurrency_id="summarize",
         )
         build_digest_tab(settings, cache)
     demo.queue(max_size=settings.app_queue_size, default_concurrency_limit=settings.app_concurrency)
@@ -520,9 +547,7 @@ def make_ask_handler(settings: Settings):
         messages = list(session.get("messages", []))
         try:
             if not (pdf_file or (arxiv_text or "").strip()):
-                raise NoPaperError(
-                    "Read a paper first: paste an arXiv link or upload a PDF above."
-                )
+                raise NoPaperError("Read a paper first: paste an arXiv link or upload a PDF above.")
             question = check_question(question)
             key = _paper_key(arxiv_text, pdf_file)
             if session.get("key") != key:  # a new paper starts a new chat
@@ -546,8 +571,9 @@ def make_ask_handler(settings: Settings):
         last = 0.0
         result = None
         try:
-            for event in ask(paper, question, backend=backend, language=lang, history=turns,
-                             cache=cache):
+            for event in ask(
+                paper, question, backend=backend, language=lang, history=turns, cache=cache
+            ):
                 if event.kind == "chunk":
                     answer += event.text
                 elif event.kind == "restart":
@@ -579,8 +605,9 @@ def make_ask_handler(settings: Settings):
     return ask_paper
 
 
-def build_ask_panel(settings: Settings, *, arxiv_box, pdf_box, language_box, engine_box,
-                    model_box, key_box) -> None:
+def build_ask_panel(
+    settings: Settings, *, arxiv_box, pdf_box, language_box, engine_box, model_box, key_box
+) -> None:
     """The "Ask about this paper" chat (call inside the summary column). The paper and the
     chat live in this browser session's gr.State only; the key is an argument of each
     request and is never kept in it."""

@@ -142,3 +142,10 @@ def test_a_real_papers_figures_show_in_the_gallery(page, tmp_path):
     page.locator("#status").get_by_text("Finished").wait_for()
     assert page.locator("#figures img").count() >= 1
     page.screenshot(path=str(tmp_path / "figures.png"), full_page=True)
+
+
+def test_enter_in_the_arxiv_box_starts_the_summary(page):
+    page.fill("#arxiv-input textarea", "2402.00864")
+    page.press("#arxiv-input textarea", "Enter")
+    page.locator("#paper-header").get_by_text(TITLE).first.wait_for()
+    page.locator("#status").get_by_text("Finished").wait_for()
