@@ -506,7 +506,9 @@ def _required_present(text: str, label: str) -> bool:
         return True
     number = re.fullmatch(r"\(\s*(\d{1,2})\s*\)", norm_label)
     if number:
-        return re.search(rf"\(\s*{number.group(1)}\s*\)", norm_text) is not None
+        # A part marker opens a line ("(2) **Innovation**: …"); "… as in (2)." is not one.
+        marker = rf"^[ \t>]*(?:[-*+]\s*)?(?:\*\*)?\(\s*{number.group(1)}\s*\)"
+        return re.search(marker, norm_text, re.M) is not None
     return norm_label in norm_text
 
 

@@ -739,3 +739,15 @@ def test_check_command_exit_codes_and_json(tmp_path):
     assert [d["kind"] for d in report["defects"]] == ["template_slot"]
     result = subprocess.run([*run, str(good)], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_part_number_mid_sentence_is_not_the_part_marker():
+    """Issue 17: "(2)" at the end of a sentence passed for the missing part (2)."""
+    answer = (
+        "(1) **Significance**: The work extends the loss of Eq. (2).\n"
+        "(3) **Performance**: Results support the claims, as shown in (4)."
+    )
+    missing = {d.text for d in find_defects(answer, required=("(1)", "(2)", "(3)", "(4)"))}
+    assert missing == {"missing: (2)", "missing: (4)"}
+    whole = "(1) **A**: x y z.\n（2）**B**: x y z.\n- **(3) C**: x y z.\n(4) D: x y z."
+    assert find_defects(whole, required=("(1)", "(2)", "(3)", "(4)")) == []
