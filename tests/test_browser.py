@@ -123,7 +123,7 @@ def test_upload_a_pdf_and_see_its_summary(page, tmp_path):
     pdf = tmp_path / "uploaded.pdf"
     pdf.write_bytes(sample_pdf("A Paper Uploaded In The Browser"))
     page.set_input_files("#pdf-input input[type=file]", str(pdf))
-    page.locator("#pdf-input").get_by_text("uploaded.pdf").wait_for()
+    page.locator("#pdf-input").get_by_text("uploaded.pdf").wait_for(timeout=90_000)  # slow under load
     page.click("#summarize")
     page.locator("#paper-header").get_by_text("A Paper Uploaded In The Browser").wait_for()
     page.locator("#stage-conclusion").get_by_text("Workload").wait_for()
@@ -136,7 +136,7 @@ def test_a_real_papers_figures_show_in_the_gallery(page, tmp_path):
 
     paper = shared_papers_or_skip() / "papermage.pdf"
     page.set_input_files("#pdf-input input[type=file]", str(paper))
-    page.locator("#pdf-input").get_by_text("papermage.pdf").wait_for()
+    page.locator("#pdf-input").get_by_text("papermage.pdf").wait_for(timeout=90_000)
     page.click("#summarize")
     page.locator("#figures img").first.wait_for()
     page.locator("#status").get_by_text("Finished").wait_for()
