@@ -37,6 +37,7 @@ PROMPT_FIELDS: dict[str, frozenset[str]] = {
     "paper": frozenset({"title", "authors", "body"}),
     **{record.prompt_name: record.prompt_fields for record in STAGE_RECORDS},
     "corrective": frozenset({"problems"}),
+    "continue": frozenset(),  # after a local server cut an answer off part-way
 }
 
 
