@@ -41,7 +41,7 @@ from .i18n import Language, get_language
 from .llm.base import BackendWrapper, create_backend
 from .paper import Page, Paper, PaperMeta, Section
 from .pipeline import STAGES, StageResult, SummaryState
-from .render import escape_html, render_document, render_stage
+from .render import demote_headings, escape_html, render_document, render_stage
 
 if TYPE_CHECKING:
     from .arxiv import ArxivClient
@@ -357,20 +357,6 @@ def post_body(post: str) -> str:
     return post
 
 
-_HEADING = re.compile(r"^(#{1,6})(\s)", re.MULTILINE)
-
-
-def demote_headings(markdown: str, *, at_least: int = 3) -> str:
-    """Push every heading down a level (and to ``###`` at least), so that a summary placed
-    inside a ``## title`` entry never opens an entry of its own."""
-
-    def lower(match: re.Match[str]) -> str:
-        level = min(6, max(len(match.group(1)) + 1, at_least))
-        return "#" * level + match.group(2)
-
-    return _HEADING.sub(lower, markdown)
-
-
 def render_details(paper: Paper, state: SummaryState, lang: Language) -> str:
     """The structured summary (basic information, overview, methods, conclusion) of one paper,
     as the app renders it, without the header and the tldr the entry already shows."""
@@ -382,7 +368,7 @@ def render_details(paper: Paper, state: SummaryState, lang: Language) -> str:
 
 def render_summary(result: StageResult | None, lang: Language) -> str:
     """Summary and Key Takeaways as the tldr stage wrote them (with its warnings and error)."""
-    return demote_headings(render_stage(result, lang))
+    return render_stage(result, lang)  # its headings are already below the entry's "##"
 
 
 def engine_note(engine: str, model: str, lang: Language, *, deep: bool) -> str:

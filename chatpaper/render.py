@@ -50,6 +50,21 @@ def defuse_model_markdown(text: str) -> str:
     return escape_html(text)
 
 
+_HEADING = re.compile(r"^(#{1,6})(\s)", re.MULTILINE)
+
+
+def demote_headings(markdown: str, *, at_least: int = 3) -> str:
+    """Push every heading down a level (and to ``###`` at least): a model's ``# Title`` inside
+    a part never opens a part of its own, and a summary placed inside a digest's ``## title``
+    entry never opens an entry of its own."""
+
+    def lower(match: re.Match[str]) -> str:
+        level = min(6, max(len(match.group(1)) + 1, at_least))
+        return "#" * level + match.group(2)
+
+    return _HEADING.sub(lower, markdown)
+
+
 def _escape_inline(text: str) -> str:
     """Metadata on one line: no HTML, no stray Markdown emphasis or link syntax."""
     text = " ".join(text.split())
@@ -112,7 +127,8 @@ def render_stage(result: StageResult | None, lang: Language) -> str:
         return ""
     parts: list[str] = []
     if result.text.strip():
-        parts.append(separate_numbered_parts(defuse_model_markdown(result.text.strip())))
+        text = demote_headings(defuse_model_markdown(result.text.strip()))  # parts are "##"
+        parts.append(separate_numbered_parts(text))
     for warning in result.warnings:
         parts.append(f"> ⚠️ {escape_html(warning)}")
     if result.error:
