@@ -181,7 +181,10 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         text = Path(args.file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ChatPaperError(f"Cannot read {args.file} as text ({err}); check the path.") from err
-    defects = guard.check_document(text)
+    from .summary_check import check_summary, summary_language
+
+    lang = summary_language(text)  # one of our summaries: read it as that document
+    defects = check_summary(text, lang) if lang else guard.check_document(text)
     if args.json:
         print(json.dumps(guard.defects_to_json(defects), ensure_ascii=False, indent=2))
     elif defects:

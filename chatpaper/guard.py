@@ -67,6 +67,7 @@ KINDS = (
     "duplicate_entry",
     "empty",
     "repetition",
+    "flagged",  # a "⚠️" warning a summary already carries (``check`` on a summary)
 )
 _KIND_ORDER = {kind: i for i, kind in enumerate(KINDS)}
 _MAX_TEXT = 200
