@@ -511,8 +511,12 @@ def _required_present(text: str, label: str) -> bool:
     if not norm_label:
         return True
     number = re.fullmatch(r"\(\s*(\d{1,2})\s*\)", norm_label)
-    if number:
-        return re.search(rf"\(\s*{number.group(1)}\s*\)", norm_text) is not None
+    if number:  # a part marker opens a line ("(2) Data: ..."); "(2)" mid-sentence is no part
+        mark = f"({number.group(1)})"
+        return any(
+            line.lstrip(" \t-*+•>_#").replace(" ", "").startswith(mark)
+            for line in norm_text.splitlines()
+        )
     return norm_label in norm_text
 
 

@@ -31,7 +31,9 @@ def test_recall_on_defective_answers_and_few_false_alarms():
 
 def test_every_prompt_file_echo_is_caught_as_echoed_instructions():
     echoes = [a for a in DATA["defective"] if a.get("source")]
-    assert len(echoes) >= 8  # system, four stages, paper excluded, corrective, continue, corrections
+    assert (
+        len(echoes) >= 8
+    )  # system, four stages, paper excluded, corrective, continue, corrections
     for answer in echoes:
         kinds = {d.kind for d in guard.find_defects(answer["text"], language="English")}
         assert "echoed_instructions" in kinds, answer["source"]
@@ -50,3 +52,16 @@ def test_hostile_sizes_are_bounded():
     huge = ("word " * 200_000) + ("新" * 200_000)
     assert len(tokens(huge)) == MAX_TOKENS  # the work per answer has a ceiling
     assert degenerate_repetition(huge)
+
+
+def test_part_markers_count_only_at_line_starts():
+    required = ("(1)", "(2)")
+    at_starts = "(1) Design: a survey of 300 users.\n- **(2) Data**: interviews."
+    assert not [
+        d for d in guard.find_defects(at_starts, required=required) if d.kind == "missing_part"
+    ]
+    mid_sentence = "(1) Design: a survey, see step (2) of the protocol for the interviews."
+    missing = [
+        d for d in guard.find_defects(mid_sentence, required=required) if d.kind == "missing_part"
+    ]
+    assert [d.text for d in missing] == ["missing: (2)"]
