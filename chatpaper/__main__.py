@@ -167,7 +167,10 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         text = Path(args.file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ChatPaperError(f"Cannot read {args.file} as text ({err}); check the path.") from err
-    defects = guard.check_document(text)
+    from .summary_check import check_summary, summary_language
+
+    lang = summary_language(text)  # one of our summaries: read it as that document
+    defects = check_summary(text, lang) if lang else guard.check_document(text)
     found = guard.defects_to_json(defects)
     checked = ""
     if args.paper:
@@ -176,8 +179,8 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         from .text import count_cjk
 
         paper = read_source(args.paper, settings=settings, on_status=_status)
-        lang = "zh" if count_cjk(text) > len(text) // 20 else "en"
-        report = check_citations(text, index_for(paper), lang=lang)
+        zh = count_cjk(text) > len(text) // 20
+        report = check_citations(text, index_for(paper), lang="zh" if zh else "en")
         grounded = defects_of(text, report)
         found["defects"] = sorted(
             found["defects"] + [d.to_json() for d in grounded], key=lambda d: d["line"]

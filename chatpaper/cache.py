@@ -42,9 +42,13 @@ def cache_key(
     language: str,
     prompt_version: str,
     stages: tuple[str, ...],
+    server: str = "",
+    context_tokens: int = 0,
 ) -> str:
+    """Everything that changes the answer: the same model name on another server, or with
+    a smaller context (the paper is shortened more), is another answer."""
     material = json.dumps(
-        [fingerprint, engine, model, language, prompt_version, list(stages)],
+        [fingerprint, engine, model, language, prompt_version, list(stages), server, context_tokens],
         ensure_ascii=False,
     )
     return hashlib.sha256(material.encode()).hexdigest()[:32]

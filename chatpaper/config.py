@@ -65,6 +65,7 @@ class Settings:
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
     openai_context_tokens: int = 128_000
+    openai_concurrency: int = 0  # requests in flight at one server; 0: the stage concurrency
 
     cache_dir: Path = field(default_factory=_default_cache_dir)
     cache_url: str | None = None  # fsspec URL of a shared results cache (s3://, gs://, ...)
@@ -98,6 +99,7 @@ class Settings:
             openai_base_url=env.get("OPENAI_BASE_URL") or None,
             openai_model=env.get("CHATPAPER_OPENAI_MODEL", "gpt-4o-mini"),
             openai_context_tokens=_env_int("CHATPAPER_OPENAI_CONTEXT_TOKENS", 128_000),
+            openai_concurrency=_env_int("CHATPAPER_OPENAI_CONCURRENCY", 0),
             cache_dir=Path(env["CHATPAPER_CACHE_DIR"])
             if env.get("CHATPAPER_CACHE_DIR")
             else _default_cache_dir(),

@@ -51,6 +51,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from . import guard_ngrams
 from .prompts import corrections
 from .text import is_han as _is_cjk
 from .text import title_key
@@ -65,6 +66,8 @@ KINDS = (
     "wrong_language",
     "duplicate_entry",
     "empty",
+    "repetition",
+    "flagged",  # a "⚠️" warning a summary already carries (``check`` on a summary)
 )
 _KIND_ORDER = {kind: i for i, kind in enumerate(KINDS)}
 _MAX_TEXT = 200
@@ -190,7 +193,10 @@ _CHATTER_RE = _rx(
     r"\bas an ai(?: language)? model\b|\bas a (?:large )?language model\b|\bi(?: am|'m) (?:just )?an ai\b",
     r"^(?:sure|certainly|of course|absolutely|okay|ok|alright)\b[,!.:]*\s*(?:here|below|i(?:'m| am| will|'ll))\b",
     r"^here(?:'s| is| are) (?:a |an |the |my )?(?:\w+ ){0,3}(?:summary|translation|answer|overview|breakdown|analysis)\b.{0,40}[:：]\s*$",
-    r"\banything else (?:i can|you(?:'d| would)? (?:like|need))\b",
+    r"\b(?:anything|something) else (?:i can|you(?:'d| would)? (?:like|need))\b",
+    r"\b(?:based on|according to|following|as per) your (?:request|instructions?|input|prompt)\b",
+    r"根据(?:您|你)(?:提供|给出|发送)的",
+    r"(?:还有)?(?:什么|其他|别的)(?:需要|可以|能)(?:我)?(?:帮|为)(?:您|你)",
     r"\b(?:the above|this) (?:summary|answer|content) is (?:for reference only|only for reference)\b",
     flags=re.I,
 )
@@ -505,10 +511,12 @@ def _required_present(text: str, label: str) -> bool:
     if not norm_label:
         return True
     number = re.fullmatch(r"\(\s*(\d{1,2})\s*\)", norm_label)
-    if number:
-        # A part marker opens a line ("(2) **Innovation**: …"); "… as in (2)." is not one.
-        marker = rf"^[ \t>]*(?:[-*+]\s*)?(?:\*\*)?\(\s*{number.group(1)}\s*\)"
-        return re.search(marker, norm_text, re.M) is not None
+    if number:  # a part marker opens a line ("(2) Data: ..."); "(2)" mid-sentence is no part
+        mark = f"({number.group(1)})"
+        return any(
+            line.lstrip(" \t-*+•>_#").replace(" ", "").startswith(mark)
+            for line in norm_text.splitlines()
+        )
     return norm_label in norm_text
 
 
@@ -543,6 +551,13 @@ def find_defects(
         defects.append(Defect("empty", _first_line(all_lines), "only labels, no content"))
         return _sorted(defects)
     last = all_lines[-1][0] if all_lines else 1
+    if not any(d.kind == "echoed_instructions" for d in defects):
+        echoed = guard_ngrams.echoed_prompt(text)
+        if echoed:
+            defects.append(Defect("echoed_instructions", _first_line(all_lines), _shorten(echoed)))
+    looped = guard_ngrams.degenerate_repetition(text)
+    if looped:
+        defects.append(Defect("repetition", _first_line(all_lines), _shorten(looped)))
     for label in required:
         if not _required_present(text, label):
             defects.append(Defect("missing_part", last, f"missing: {label}"))

@@ -34,7 +34,8 @@ class Event:
     status        transient progress ("waiting 20 s for the rate limit")
     stage_start   a stage began
     chunk         ``text`` is new text for ``stage``
-    stage_restart the stage is asked again (the guard found defects): discard its text
+    stage_restart the stage is asked again (the guard found defects): discard its text and
+                  warnings
     stage_done    ``text`` is the stage's final, cleaned text
     warning       something the user should know about ``stage`` (kept with the answer)
     error         ``stage`` failed: ``text`` is the one-sentence reason; partial text is kept
@@ -82,8 +83,9 @@ class SummaryState:
         result = self.result(event.stage)
         if event.kind == "chunk":
             result.text += event.text
-        elif event.kind == "stage_restart":
+        elif event.kind == "stage_restart":  # a clean slate: the discarded answer's warnings go too
             result.text = ""
+            result.warnings = []
         elif event.kind == "stage_done":
             result.text = event.text
             result.done = True
@@ -239,6 +241,8 @@ def _run_stage(
             kinds = ", ".join(sorted({d.kind for d in defects}))
             emit(Event("status", stage, f"Re-asking for the {stage} part (found: {kinds})."))
             emit(Event("stage_restart", stage))
+            if shortened:  # about the paper, not the discarded answer: still true
+                emit(Event("warning", stage, shortened_note))
             retry = corrected_request(request, defects, lang.name)
             final, defects = clean(_stream_once(backend, retry, stage, emit, cancel))
             if defects:

@@ -39,6 +39,7 @@ PROMPT_FIELDS: dict[str, frozenset[str]] = {
     "corrective": frozenset({"problems"}),
     "ask": frozenset({"history", "question", "language", "not_stated"}),
     "ask_passages": frozenset({"title", "authors", "passages"}),
+    "continue": frozenset(),  # after a local server cut an answer off part-way
 }
 
 

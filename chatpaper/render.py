@@ -52,6 +52,21 @@ def defuse_model_markdown(text: str) -> str:
     return escape_html(text)
 
 
+_HEADING = re.compile(r"^(#{1,6})(\s)", re.MULTILINE)
+
+
+def demote_headings(markdown: str, *, at_least: int = 3) -> str:
+    """Push every heading down a level (and to ``###`` at least): a model's ``# Title`` inside
+    a part never opens a part of its own, and a summary placed inside a digest's ``## title``
+    entry never opens an entry of its own."""
+
+    def lower(match: re.Match[str]) -> str:
+        level = min(6, max(len(match.group(1)) + 1, at_least))
+        return "#" * level + match.group(2)
+
+    return _HEADING.sub(lower, markdown)
+
+
 def _escape_inline(text: str) -> str:
     """Metadata on one line: no HTML, no stray Markdown emphasis or link syntax."""
     text = " ".join(text.split())
@@ -117,7 +132,7 @@ def render_stage(
         return ""
     parts: list[str] = []
     if result.text.strip():
-        text = defuse_model_markdown(result.text.strip())
+        text = demote_headings(defuse_model_markdown(result.text.strip()))  # parts are "##"
         if grounder is not None and result.done:
             text = grounder.annotate(text)
         parts.append(separate_numbered_parts(text))

@@ -65,6 +65,9 @@ class SummaryJob:
             language=self.lang.name,
             prompt_version=prompt_version(),
             stages=self.stages,
+            # ``where`` is the server without credentials; the offline engine has none
+            server=str(getattr(self.backend, "where", "") or ""),
+            context_tokens=int(getattr(self.backend, "context_tokens", 0) or 0),
         )
 
     def events(self) -> Iterator[Event]:
@@ -91,8 +94,18 @@ class SummaryJob:
             concurrency=self.settings.stage_concurrency,
         ):
             yield self._apply(event)
-        if self.cache is not None and key:
+        if self.cache is not None and key and not self._guard_defects_left():
             self.cache.put(key, self.state, engine=self.backend.name, model=self.backend.model)
+
+    def _guard_defects_left(self) -> bool:
+        """A part the guard still flagged after its re-ask is not cached as clean: a rerun
+        asks the model again."""
+        marker = self.lang.labels["guard_warning"].split("{", 1)[0]
+        return any(
+            warning.startswith(marker)
+            for result in self.state.stages.values()
+            for warning in result.warnings
+        )
 
     def _apply(self, event: Event) -> Event:
         self.state.apply(event)

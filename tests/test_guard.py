@@ -524,8 +524,9 @@ def test_unknown_language_and_short_answers_are_not_judged():
 
 def test_defect_text_is_the_stripped_line_shortened():
     long_line = "   (1): xxx " + "很长的内容" * 100 + "   "
-    (defect,) = find_defects(long_line)
-    assert defect.kind == "template_slot"
+    found = find_defects(long_line)
+    assert kinds_of(found) == {"template_slot", "repetition"}  # 很长的内容 ×100 is a loop too
+    (defect,) = [d for d in found if d.kind == "template_slot"]
     assert defect.text.startswith("(1): xxx")
     assert len(defect.text) <= 200
 

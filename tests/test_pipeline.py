@@ -118,6 +118,20 @@ def test_a_templated_answer_is_asked_again_once_and_the_clean_one_is_shown():
     assert not state.stages["methods"].warnings
 
 
+def test_a_reask_drops_the_warnings_of_the_discarded_answer():
+    from chatpaper.llm.base import Notice
+    from chatpaper.llm.openai_compat import LENGTH_WARNING
+
+    backend = clean_backend()
+    backend.replies["methods"] = []
+    backend.enqueue("methods", SEED_TEMPLATE_ANSWER, Notice("warning", LENGTH_WARNING))
+    backend.enqueue("methods", CLEAN_EN["methods"])
+    state, events = run(make_paper(), backend)
+    assert any(e.kind == "warning" and e.text == LENGTH_WARNING for e in events)
+    assert state.stages["methods"].text == CLEAN_EN["methods"]
+    assert state.stages["methods"].warnings == []  # the second answer finished cleanly
+
+
 def test_an_answer_still_defective_after_the_reask_is_shown_with_a_warning():
     backend = clean_backend()
     backend.replies["methods"] = []
@@ -175,6 +189,14 @@ def test_a_small_context_shortens_the_paper_per_stage_and_says_so():
     assert not state.stages["tldr"].warnings
     for request in backend.history:
         assert estimate_tokens(request.prompt) < 8_000
+
+    # A re-asked stage starts clean, but the paper was still shortened for it.
+    backend = clean_backend()
+    backend.context_tokens = 8_000
+    backend.replies["methods"] = [[SEED_TEMPLATE_ANSWER], [CLEAN_EN["methods"]]]
+    state, _ = run(paper, backend)
+    assert len([r for r in backend.history if r.stage == "methods"]) == 2
+    assert [w for w in state.stages["methods"].warnings if "shortened" in w]
 
 
 def test_a_paper_without_headings_still_yields_a_context():

@@ -186,3 +186,18 @@ def test_cache_files_hold_the_summary_and_nothing_secret(settings):
         content = path.read_text(encoding="utf-8")
         assert "secret-key" not in content
         assert set(json.loads(content)["stages"]) == set(STAGES)
+
+
+def test_model_headings_stay_inside_their_part():
+    from chatpaper.i18n import get_language
+    from chatpaper.pipeline import StageResult
+    from chatpaper.render import render_stage
+
+    result = StageResult(
+        text="# Methods of the paper\n\n(1) Design: a survey.\n\n## Data\n\nnot # a heading",
+        done=True,
+    )
+    shown = render_stage(result, get_language("en"))
+    headings = [line for line in shown.splitlines() if line.startswith("#")]
+    assert headings == ["### Methods of the paper", "### Data"]  # below the part's own "##"
+    assert "not # a heading" in shown

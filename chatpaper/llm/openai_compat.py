@@ -12,8 +12,10 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,6 +28,7 @@ from ..errors import (
     RateLimitError,
     StreamInterruptedError,
 )
+from ..prompts import fill
 from ..retry import format_seconds, retry_after_seconds
 from ..text import redact
 from .base import EngineInfo, Notice, Piece, StageRequest, Usage, register
@@ -68,6 +71,13 @@ class OpenAICompatBackend:
         self._api_key = api_key
         self._sleep = sleep
         self._client: openai.OpenAI | None = None
+        # Our own limit on requests in flight, and the switch to one at a time once the server
+        # has cut an answer off (llama-cpp-python's server drops a stream for a new request).
+        limit = settings.openai_concurrency
+        self._slots = threading.BoundedSemaphore(limit) if limit > 0 else None
+        self._one_at_a_time = threading.Lock()
+        self._serial = False
+        self._serial_lock = threading.Lock()  # guards the switch itself
 
     def __repr__(self) -> str:  # never show the key
         return f"OpenAICompatBackend(model={self.model!r}, base_url={self.where!r})"
@@ -94,11 +104,60 @@ class OpenAICompatBackend:
         return self._client
 
     def stream(self, request: StageRequest) -> Iterator[Piece]:
-        chunks = yield from self._open(request)
-        yield from self._read(chunks)
+        """Stream one answer; an answer cut off without a finish reason is asked to continue
+        (at most ``max_retries`` times), its text kept."""
+        written: list[str] = []
+        retries = 0
+        while True:
+            try:
+                with self._slot():
+                    chunks = yield from self._open(request, "".join(written))
+                    for piece in self._read(chunks, continuing=bool(written)):
+                        if isinstance(piece, str):
+                            written.append(piece)
+                        yield piece
+                return
+            except (UnfinishedStreamError, EmptyUnfinishedError):
+                if retries >= self.settings.max_retries:
+                    raise
+                retries += 1
+                if self._go_serial():
+                    yield Notice(
+                        "status",
+                        f"The server at {self.where} cut an answer off; from now on its requests "
+                        "are sent one at a time.",
+                    )
+                yield Notice(
+                    "status",
+                    f"The answer from {self.where} stopped without finishing; asking it to "
+                    f"continue (retry {retries} of {self.settings.max_retries})…",
+                )
+
+    @contextmanager
+    def _slot(self) -> Iterator[None]:
+        """Hold a request slot: our concurrency limit, and one at a time once serial."""
+        if self._slots:
+            self._slots.acquire()
+        try:
+            if self._serial:
+                with self._one_at_a_time:
+                    yield
+            else:
+                yield
+        finally:
+            if self._slots:
+                self._slots.release()
+
+    def _go_serial(self) -> bool:
+        """Switch to one request at a time; True only for the call that switched."""
+        with self._serial_lock:
+            if self._serial:
+                return False
+            self._serial = True
+            return True
 
     # --- opening the stream, with visible retries --------------------------------------
-    def _create(self, request: StageRequest, *, ask_usage: bool) -> Any:
+    def _create(self, request: StageRequest, partial: str, *, ask_usage: bool) -> Any:
         # OpenAI deprecated max_tokens (its reasoning models reject it); compatible servers
         # implement max_tokens and not always its successor.
         limit_field = "max_tokens" if self.base_url else "max_completion_tokens"
@@ -107,15 +166,12 @@ class OpenAICompatBackend:
             extra["stream_options"] = {"include_usage": True}
         return self._get_client().chat.completions.create(
             model=self.model,
-            messages=[
-                {"role": "system", "content": request.system},
-                {"role": "user", "content": request.prompt},
-            ],
+            messages=_messages(request, partial),
             stream=True,
             **extra,
         )
 
-    def _open(self, request: StageRequest) -> Iterator[Piece]:
+    def _open(self, request: StageRequest, partial: str = "") -> Iterator[Piece]:
         """Start the completion, waiting out 429s and 5xx; returns the SDK's chunk stream."""
         import openai
 
@@ -123,7 +179,7 @@ class OpenAICompatBackend:
         ask_usage = True
         while True:
             try:
-                return self._create(request, ask_usage=ask_usage)
+                return self._create(request, partial, ask_usage=ask_usage)
             except openai.APIStatusError as err:
                 status = err.status_code
                 if status == 400 and ask_usage and "stream_options" in _error_message(err):
@@ -197,7 +253,7 @@ class OpenAICompatBackend:
         return f"The server at {self.where} refused the request (HTTP {status}: {detail}); {hint}."
 
     # --- reading the stream ---------------------------------------------------------------
-    def _read(self, chunks: Any) -> Iterator[Piece]:
+    def _read(self, chunks: Any, *, continuing: bool = False) -> Iterator[Piece]:
         import openai
 
         finish: str | None = None
@@ -227,12 +283,12 @@ class OpenAICompatBackend:
             if close:
                 close()
         if finish is None:  # the body ended cleanly but the server never said it was done
-            if not wrote:
-                raise BackendError(
+            if not wrote and not continuing:
+                raise EmptyUnfinishedError(
                     f"The server at {self.where} sent an empty answer; try again or use "
                     "another engine."
                 )
-            raise StreamInterruptedError(
+            raise UnfinishedStreamError(
                 f"The answer from {self.where} ended without finishing; what arrived is shown, "
                 "try again for the rest."
             )
@@ -246,11 +302,34 @@ class OpenAICompatBackend:
                     f"The server at {self.where} refused to answer this part (content filter)."
                 )
             yield Notice("warning", FILTER_WARNING)
-        elif not wrote:
+        elif not wrote and not continuing:
             yield Notice("warning", "The server returned an empty answer for this part.")
 
 
+class UnfinishedStreamError(StreamInterruptedError):
+    """The body ended cleanly but with no finish reason: the server dropped the answer."""
+
+
+class EmptyUnfinishedError(BackendError):
+    """Dropped before its first word (a cut, or a server that sends nothing): asked again."""
+
+
 # --- pure helpers -------------------------------------------------------------------------
+
+
+def _messages(request: StageRequest, partial: str) -> list[dict[str, str]]:
+    """The chat for ``request``; with ``partial`` text, a request to continue after it."""
+    messages = [
+        {"role": "system", "content": request.system},
+        {"role": "user", "content": request.prompt},
+    ]
+    if partial:
+        messages += [
+            {"role": "assistant", "content": partial},
+            {"role": "user", "content": fill("continue")},
+        ]
+    return messages
+
 
 
 def display_url(url: str) -> str:

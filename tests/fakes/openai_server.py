@@ -8,6 +8,10 @@ echoes what it was asked (deterministically). Every request is logged.
         server.enqueue(Fault(429, headers={"Retry-After": "0"}), Reply(["Hel", "lo"]))
         ...  # point OPENAI_BASE_URL / the backend at server.base_url
         server.requests[0].model
+
+``mode`` imitates how local servers treat concurrent requests: "llama-cpp" (llama-cpp-python's
+server with its default ``interrupt_requests``: a new request cuts the running stream, which
+ends with no finish reason) or "ollama" (one answer at a time, the others wait their turn).
 """
 
 from __future__ import annotations
@@ -81,9 +85,23 @@ def echo_chunks(body: dict[str, Any]) -> list[str]:
 class FakeOpenAI(LocalServer):
     """Start with ``with FakeOpenAI(pace=0.01) as server:`` (or ``start()``/``close()``)."""
 
-    def __init__(self, *, pace: float = 0.0, models: tuple[str, ...] = ("fake-model",)):
+    def __init__(
+        self,
+        *,
+        pace: float = 0.0,
+        models: tuple[str, ...] = ("fake-model",),
+        mode: str = "parallel",
+    ):
+        if mode not in ("parallel", "llama-cpp", "ollama"):
+            raise ValueError(f"unknown mode {mode!r}")
         self.pace = pace  # seconds between streamed chunks
         self.models = models
+        self.mode = mode
+        self.cuts = 0  # streams cut off by a newer request (llama-cpp mode)
+        self.max_in_flight = 0  # most streams written at the same moment
+        self._in_flight = 0
+        self._running: list[threading.Event] = []  # one "you are cut" flag per live stream
+        self._turn = threading.Lock()  # ollama mode: one stream at a time
         self.requests: list[RecordedRequest] = []
         self._script: list[Reply | Fault] = []
         self._lock = threading.Lock()
@@ -109,6 +127,25 @@ class FakeOpenAI(LocalServer):
             if self._script:
                 return self._script.pop(0)
         return Reply(echo_chunks(body))
+
+    def _begin(self) -> threading.Event:
+        """A stream starts: in llama-cpp mode every running stream is told to stop."""
+        cut = threading.Event()
+        with self._lock:
+            if self.mode == "llama-cpp":
+                for other in self._running:
+                    other.set()
+            self._running.append(cut)
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        return cut
+
+    def _end(self, cut: threading.Event) -> None:
+        with self._lock:
+            self._running.remove(cut)
+            self._in_flight -= 1
+            if cut.is_set():
+                self.cuts += 1
 
     def _log(self, entry: RecordedRequest) -> None:
         with self._lock:
@@ -153,7 +190,11 @@ class _Handler(BaseHTTPRequestHandler):
             error = {"message": item.message, "type": "scripted", "code": str(item.status)}
             self._json(item.status, {"error": error}, item.headers)
             return
-        self._stream(body, item)
+        if self.fake.mode == "ollama":
+            with self.fake._turn:
+                self._stream(body, item)
+        else:
+            self._stream(body, item)
 
     # --- writing ----------------------------------------------------------------------------
     def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None):
@@ -175,6 +216,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._chunk(f"data: {text}\n\n".encode())
 
     def _stream(self, body: dict[str, Any], reply: Reply) -> None:
+        cut = self.fake._begin()
+        try:
+            self._write_stream(body, reply, cut)
+        finally:
+            self.fake._end(cut)
+
+    def _write_stream(self, body: dict[str, Any], reply: Reply, cut: threading.Event) -> None:
         model = body.get("model", "fake-model")
         created = 1_700_000_000
 
@@ -201,6 +249,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if self.fake.pace:
                 time.sleep(self.fake.pace)
+            if cut.is_set():  # a newer request took the model: end with no finish reason
+                self._chunk(b"")
+                return
             self._event(chunk({"content": text}, None))
         if reply.done:
             self._event(chunk({}, reply.finish_reason))
