@@ -278,6 +278,30 @@ def _link_label(plain: str) -> tuple[str, str] | None:
     return None
 
 
+_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "gitee.com")
+_PAPER_SUBLABEL_CODE_RE = re.compile(
+    r"(?:paper|论文|文章)\s{0,3}[:：]\s{0,3}(?:\[[^\]\n]{0,200}\]\(\s{0,3})?<?(?:https?://)?"
+    r"(?:www\.)?(?:" + "|".join(re.escape(h) for h in _CODE_HOSTS) + r")\b",
+    re.I,
+)
+
+
+def _paper_link_is_code(value: str) -> bool:
+    """A link slot whose paper link is a code repository: "Paper: https://github.com/…", or
+    only code-host URLs and no arXiv ID or DOI at all."""
+    if _PAPER_SUBLABEL_CODE_RE.search(value):
+        return True
+    hosts = []
+    for url in _URL_RE.findall(value):
+        try:
+            hosts.append((urlsplit(url if "://" in url else "http://" + url).hostname or "").lower())
+        except ValueError:
+            continue
+    if not hosts or _arxiv_ids(value) or re.search(r"\b10\.\d{4,9}/", value):
+        return False
+    return all(h.removeprefix("www.") in _CODE_HOSTS for h in hosts)
+
+
 def _arxiv_ids(text: str) -> set[str]:
     return set(_ARXIV_ID_RE.findall(text)) | set(_OLD_ARXIV_ID_RE.findall(text))
 
@@ -347,6 +371,8 @@ def _line_kinds(line: str, arxiv_id: str | None) -> list[str]:
         ):
             # The paper always has a link: "None" or prose in its place is a missing link.
             kinds.add("placeholder_link")
+        if label_kind == "generic" and _paper_link_is_code(value):
+            kinds.add("placeholder_link")  # "Paper: https://github.com/…" is not the paper
         own = _normalize_arxiv_id(arxiv_id)
         found = _arxiv_ids(value)
         if own and found and own not in found:

@@ -752,3 +752,17 @@ def test_a_part_number_mid_sentence_is_not_the_part_marker():
     assert missing == {"missing: (2)", "missing: (4)"}
     whole = "(1) **A**: x y z.\n（2）**B**: x y z.\n- **(3) C**: x y z.\n(4) D: x y z."
     assert find_defects(whole, required=("(1)", "(2)", "(3)", "(4)")) == []
+
+
+def test_a_paper_link_that_is_a_code_repository_is_a_defect():
+    """Issue 13: "Paper: https://github.com/…" passed as a real paper link."""
+    from chatpaper.guard import find_defects
+
+    for answer in (
+        "Links: Paper: https://github.com/foo/bar, Github: None",
+        "链接: 论文：https://github.com/foo/bar",
+        "Urls: https://github.com/foo/bar",
+    ):
+        assert "placeholder_link" in {d.kind for d in find_defects(answer)}, answer
+    clean = "Links: Paper: https://arxiv.org/abs/2402.00864, Github: https://github.com/foo/bar"
+    assert "placeholder_link" not in {d.kind for d in find_defects(clean, arxiv_id="2402.00864")}
