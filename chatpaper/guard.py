@@ -302,6 +302,24 @@ def _paper_link_is_code(value: str) -> bool:
     return all(h.removeprefix("www.") in _CODE_HOSTS for h in hosts)
 
 
+_IF_AVAILABLE_RE = re.compile(
+    r"\bif (?:available|any|there (?:is|are) (?:one|any))\b|\bwhen available\b|如果有(?:的话)?|若有",
+    re.I,
+)
+_IF_NOT_RE = re.compile(r"\b(?:otherwise|if not|if none)\b|如果没有|否则|若无|没有则|没有的话", re.I)
+_FILL_IN_RE = re.compile(
+    r"\b(?:fill|write|put|enter|leave)\b|\bNone\b|填写|写上|写出|填入|给出|\bN/?A\b", re.I
+)
+
+
+def _echoes_alternatives(plain: str) -> bool:
+    """The prompt's two alternatives copied into the answer ("the link if available,
+    otherwise write None"; "如果有的话填写…，如果没有则填写 None") instead of one of them."""
+    return bool(
+        _IF_AVAILABLE_RE.search(plain) and _IF_NOT_RE.search(plain) and _FILL_IN_RE.search(plain)
+    )
+
+
 def _arxiv_ids(text: str) -> set[str]:
     return set(_ARXIV_ID_RE.findall(text)) | set(_OLD_ARXIV_ID_RE.findall(text))
 
@@ -385,7 +403,7 @@ def _line_kinds(line: str, arxiv_id: str | None) -> list[str]:
     unquoted = _QUOTED_RE.sub(" ", plain)
     if _CHATTER_RE.search(unquoted):
         kinds.add("chatter")
-    if _ECHO_RE.search(plain):
+    if _ECHO_RE.search(plain) or _echoes_alternatives(plain):
         kinds.add("echoed_instructions")
     if _METHOD_ERROR_RE.search(plain):
         kinds.add("method_error")

@@ -766,3 +766,16 @@ def test_a_paper_link_that_is_a_code_repository_is_a_defect():
         assert "placeholder_link" in {d.kind for d in find_defects(answer)}, answer
     clean = "Links: Paper: https://arxiv.org/abs/2402.00864, Github: https://github.com/foo/bar"
     assert "placeholder_link" not in {d.kind for d in find_defects(clean, arxiv_id="2402.00864")}
+
+
+def test_the_prompts_two_alternatives_copied_into_an_answer_are_an_echo():
+    """Issue 13: both the "if available" and the "if not" form of a slot reached the user."""
+    from chatpaper.guard import find_defects
+
+    for answer in (
+        "Github: the code link if available, otherwise write Github: None",
+        "- Github: 如果有的话填写代码链接，如果没有则填写 Github: None",
+    ):
+        assert "echoed_instructions" in {d.kind for d in find_defects(answer)}, answer
+    paper_like = "The model runs on a GPU if available, otherwise on the CPU (p. 4)."
+    assert find_defects(paper_like) == []
