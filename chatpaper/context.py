@@ -14,8 +14,11 @@ from .paper import Paper, Section
 from .stages import DEFAULT_PRIORITIES, stage_record
 from .text import count_cjk
 
-# Room kept free in the context for the stage instruction, system prompt and the answer.
+# Room kept free in the context for the stage instruction, system prompt and the answer when a
+# caller cannot say how much it needs (the pipeline reserves each stage's own; see below).
 RESERVED_TOKENS = 6_000
+# Besides the instruction and the answer: a re-ask's corrective instruction, estimate error.
+MARGIN_TOKENS = 400
 SHORTENED_MARK = "[... shortened to fit the model's context ...]"
 
 
@@ -96,14 +99,17 @@ def _cut(text: str, max_tokens: int) -> str:
     return head.rstrip()
 
 
-def build_context(paper: Paper, stage: str, budget_tokens: int) -> Context:
-    """The paper text for ``stage`` within ``budget_tokens`` (input tokens the backend takes)."""
+def build_context(
+    paper: Paper, stage: str, budget_tokens: int, *, reserved: int = RESERVED_TOKENS
+) -> Context:
+    """The paper text for ``stage`` within ``budget_tokens`` (the backend's context), leaving
+    ``reserved`` tokens for the rest of the prompt and the answer."""
     sections = _ordered_sections(paper)
     lines_by_page = _page_lines(paper)
     texts = [with_page_marks(s, lines_by_page) for s in sections]
     blocks = [_section_block(s, t) for s, t in zip(sections, texts, strict=True)]
     full = "\n\n".join(b for b in blocks if b)
-    available = max(budget_tokens - RESERVED_TOKENS, 1_000)
+    available = max(budget_tokens - reserved, 1_000)
     full_tokens = estimate_tokens(full)
     if full_tokens <= available:
         return Context(text=full, tokens=full_tokens)

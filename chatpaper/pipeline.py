@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from . import guard
-from .context import build_context
+from .context import MARGIN_TOKENS, build_context, estimate_tokens
 from .errors import ChatPaperError
 from .fanout import fan_out
 from .i18n import Language
@@ -150,14 +150,19 @@ def build_request(
         prompt = fill_with_labels(prompt_name, lang, title=title, abstract=abstract_of(paper))
         shortened = False
     else:
-        context = build_context(paper, stage, backend.context_tokens)
-        head = fill(
-            "paper",
-            title=title,
-            authors=", ".join(paper.authors) or "(not given)",
-            body=context.text,
+        authors = ", ".join(paper.authors) or "(not given)"
+        instruction = fill_with_labels(prompt_name, lang)
+        # The paper gets what the context leaves after this stage's own prompt and answer.
+        reserved = (
+            (record.max_output_tokens if record else DEFAULT_OUTPUT_TOKENS)
+            + estimate_tokens(system)
+            + estimate_tokens(instruction)
+            + estimate_tokens(fill("paper", title=title, authors=authors, body=""))
+            + MARGIN_TOKENS
         )
-        prompt = f"{head}\n\n{fill_with_labels(prompt_name, lang)}"
+        context = build_context(paper, stage, backend.context_tokens, reserved=reserved)
+        head = fill("paper", title=title, authors=authors, body=context.text)
+        prompt = f"{head}\n\n{instruction}"
         shortened = context.shortened
     request = StageRequest(
         stage=stage,
