@@ -381,6 +381,7 @@ def test_timeout_is_reported(arxiv: FakeArxiv) -> None:
     assert time.monotonic() - began < 1.5
 
 
+@pytest.mark.flaky(reruns=1)  # measures arrival times at the fake: noisy under load
 def test_requests_are_paced_across_clients_and_threads(arxiv: FakeArxiv) -> None:
     """Two threads, each with its own client: requests still start >= interval apart and
     never overlap, because the pacer is process-wide."""
