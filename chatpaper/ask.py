@@ -25,7 +25,7 @@ import tempfile
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -442,6 +442,18 @@ def _defects(text: str, lang: Language, paper: Paper) -> list[guard.Defect]:
     return guard.find_defects(masked, language=lang.name, arxiv_id=paper.arxiv_id)
 
 
+def _answer_events(backend: Backend, request: StageRequest) -> Generator[AskEvent, None, str]:
+    """Stream one model call as events; return its text without leading or closing chatter."""
+    parts: list[str] = []
+    for piece in _stream(backend, request):
+        if isinstance(piece, AskEvent):
+            yield piece
+        else:
+            parts.append(piece)
+            yield AskEvent("chunk", piece)
+    return guard.trim_chatter("".join(parts))
+
+
 def _stream(backend: Backend, request: StageRequest) -> Iterator[AskEvent | str]:
     for piece in backend.stream(request):
         if isinstance(piece, str):
@@ -487,14 +499,7 @@ def ask(
         if prefix:
             yield AskEvent("chunk", prefix)
         warnings: list[str] = []
-        parts: list[str] = []
-        for piece in _stream(backend, request):
-            if isinstance(piece, AskEvent):
-                yield piece
-            else:
-                parts.append(piece)
-                yield AskEvent("chunk", piece)
-        text = guard.trim_chatter("".join(parts))
+        text = yield from _answer_events(backend, request)
         defects = _defects(text, lang, paper)
         if defects:
             kinds = ", ".join(sorted({d.kind for d in defects}))
@@ -503,14 +508,7 @@ def ask(
             if prefix:
                 yield AskEvent("chunk", prefix)
             retry = corrected_request(request, defects, lang.name)
-            parts = []
-            for piece in _stream(backend, retry):
-                if isinstance(piece, AskEvent):
-                    yield piece
-                else:
-                    parts.append(piece)
-                    yield AskEvent("chunk", piece)
-            text = guard.trim_chatter("".join(parts))
+            text = yield from _answer_events(backend, retry)
             defects = _defects(text, lang, paper)
             if defects:
                 listed = "; ".join(f"{d.kind}: {d.text[:80]}" for d in defects[:3])
