@@ -19,8 +19,8 @@ from .i18n import Language
 from .mdstream import complete_markdown
 from .paper import Figure, Paper
 from .pipeline import SummaryState
-from .render import render_document, render_stage
-from .stages import STAGE_NAMES, stage_record
+from .render import render_document, render_part
+from .stages import STAGE_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -47,17 +47,14 @@ def stage_panels(
     stages: Sequence[str] = STAGE_NAMES,
     grounder: Grounder | None = None,
 ) -> dict[str, str]:
-    """Each stage's panel as the app shows it: the numbered heading (as in the download) and
-    the text so far, with its warnings and error; "" for a stage with nothing yet."""
+    """Each stage's panel as the app shows it: the numbered heading and text exactly as in
+    the download, with its warnings and error; "" for a stage with nothing yet."""
     panels: dict[str, str] = {}
     for stage in stages:
         result = state.stages.get(stage)
         if result is not None and not result.done:  # streaming: no half-open ``**`` shown
             result = replace(result, text=complete_markdown(result.text))
-        text = render_stage(result, lang, grounder)
-        record = stage_record(stage)
-        heading = record.heading(lang) if record else None
-        panels[stage] = f"### {heading}\n\n{text}" if text and heading else text
+        panels[stage] = render_part(stage, result, lang, grounder)
     return panels
 
 

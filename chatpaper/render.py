@@ -14,7 +14,7 @@ from .i18n import Language
 from .links import own_code_links
 from .paper import Paper
 from .pipeline import StageResult, SummaryState
-from .stages import numbered_stages
+from .stages import basic_info_heading, numbered_stages, stage_record
 
 _TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
 
@@ -182,36 +182,65 @@ def render_document(
     return "\n".join(out).rstrip() + "\n"
 
 
+def render_basic_info(paper: Paper, state: SummaryState, lang: Language) -> str:
+    """"1. Basic information": our metadata, plus the affiliation and keywords the overview
+    answer gives (the paper's first affiliation when it gives none). The same block opens
+    the app's numbered parts and the download's."""
+    labels = lang.labels
+    overview = state.stages.get("overview")
+    affiliation, keywords, _rest = split_overview(overview.text if overview else "", lang)
+    affiliation = affiliation or (paper.meta.affiliations[0] if paper.meta.affiliations else None)
+    not_stated = labels["not_stated"]
+    pending = overview is None or not overview.done  # the overview may still name them
+    missing = "…" if pending else not_stated
+    keywords_shown = escape_html(keywords) if keywords else missing
+    affiliation_shown = escape_html(affiliation) if affiliation else missing
+    return "\n".join(
+        [
+            f"## {basic_info_heading(lang)}",
+            "",
+            f"- **{labels['title']}**: {_escape_inline(paper.title or paper.source)}",
+            f"- **{labels['authors']}**: {_escape_inline(', '.join(paper.authors)) or not_stated}",
+            f"- **{labels['affiliation']}**: {affiliation_shown}",
+            f"- **{labels['keywords']}**: {keywords_shown}",
+            f"- **{labels['urls']}**: {paper_links(paper, lang)}",
+        ]
+    )
+
+
+def shown_result(stage: str, result: StageResult, lang: Language) -> StageResult:
+    """What a stage's part shows: the overview without the affiliation and keywords lines,
+    which "Basic information" shows."""
+    if stage != "overview":
+        return result
+    _affiliation, _keywords, rest = split_overview(result.text, lang)
+    return StageResult(rest, result.done, result.warnings, result.error)
+
+
+def render_part(
+    stage: str, result: StageResult | None, lang: Language, grounder: Grounder | None = None
+) -> str:
+    """One numbered part with its heading ("## 3. Methods"), as the page and download show
+    it; a stage without a number (the tldr) is its text alone; "" when there is nothing."""
+    if result is None:
+        return ""
+    text = render_stage(shown_result(stage, result, lang), lang, grounder)
+    record = stage_record(stage)
+    heading = record.heading(lang) if record else None
+    return f"## {heading}\n\n{text}" if text and heading else text
+
+
 def render_details(
     paper: Paper, state: SummaryState, lang: Language, grounder: Grounder | None = None
 ) -> str:
-    """Basic information and the numbered parts (6-8): the document after its header and
-    tldr, also what a digest entry shows under the paper's own Summary."""
-    labels = lang.labels
-    out: list[str] = []
-    overview = state.stages.get("overview")
-    affiliation, keywords, overview_rest = split_overview(overview.text if overview else "", lang)
-    affiliation = affiliation or (paper.meta.affiliations[0] if paper.meta.affiliations else None)
-    not_stated = labels["not_stated"]
-    out += [
-        f"## {labels['basic_info']}",
-        "",
-        f"1. **{labels['title']}**: {_escape_inline(paper.title or paper.source)}",
-        f"2. **{labels['authors']}**: {_escape_inline(', '.join(paper.authors)) or not_stated}",
-        f"3. **{labels['affiliation']}**: {escape_html(affiliation) if affiliation else not_stated}",
-        f"4. **{labels['keywords']}**: {escape_html(keywords) if keywords else not_stated}",
-        f"5. **{labels['urls']}**: {paper_links(paper, lang)}",
-    ]
+    """Basic information and the numbered parts: the document after its header and tldr,
+    also what a digest entry shows under the paper's own Summary."""
+    out: list[str] = [render_basic_info(paper, state, lang)]
     for record in numbered_stages():
-        stage = record.name
-        result = state.stages.get(stage)
+        result = state.stages.get(record.name)
         if result is None:
             continue
-        if stage == "overview":
-            shown = StageResult(overview_rest, result.done, result.warnings, result.error)
-        else:
-            shown = result
-        out += ["", f"## {record.heading(lang)}", "", render_stage(shown, lang, grounder)]
+        out += ["", render_part(record.name, result, lang, grounder)]
     if grounder is not None:
         line = grounder.summary(defuse_model_markdown(r.text.strip()) for r in state.stages.values())
         if line:

@@ -36,7 +36,7 @@ class Stage:
     required_labels: tuple[str, ...] = ()  # label keys whose text the answer must contain
     required_marks: tuple[str, ...] = ()  # literal parts the answer must contain, e.g. "(1)"
     context_priorities: tuple[str, ...] = _PAPER_ORDER  # section roles kept first when shortened
-    number: str | None = None  # the heading's number in the document ("6. Summary"); None: none
+    number: str | None = None  # the heading's number in the document ("2. Overview"); None: none
     prompt: str = ""  # the prompt file's name without .md; default: the stage's name
 
     @property
@@ -47,7 +47,7 @@ class Stage:
         return tuple(lang.labels[key] for key in self.required_labels) + self.required_marks
 
     def heading(self, lang: Language) -> str | None:
-        """ "6. Summary" (without the Markdown #), or None for a stage shown without one."""
+        """ "2. Overview" (without the Markdown #), or None for a stage shown without one."""
         return f"{self.number}. {lang.labels[self.name]}" if self.number else None
 
 
@@ -78,7 +78,7 @@ STAGE_RECORDS: tuple[Stage, ...] = (  # document order; tldr first, so it starts
         ),
         max_output_tokens=2048,
         required_marks=_NUMBERED_FOUR,
-        number="6",
+        number="2",
     ),
     Stage(
         name="methods",
@@ -97,7 +97,7 @@ STAGE_RECORDS: tuple[Stage, ...] = (  # document order; tldr first, so it starts
             "discussion",
             "appendix",
         ),
-        number="7",
+        number="3",
     ),
     Stage(
         name="conclusion",
@@ -124,9 +124,18 @@ STAGE_RECORDS: tuple[Stage, ...] = (  # document order; tldr first, so it starts
             "related_work",
             "appendix",
         ),
-        number="8",
+        number="4",
     ),
 )
+
+# "1. Basic information" (title, authors, affiliation, keywords, links) opens the numbered
+# parts; the stages' numbers follow it, the same in the app's page and in the download.
+BASIC_INFO_NUMBER = "1"
+
+
+def basic_info_heading(lang: Language) -> str:
+    return f"{BASIC_INFO_NUMBER}. {lang.labels['basic_info']}"
+
 
 _BY_NAME: dict[str, Stage] = {record.name: record for record in STAGE_RECORDS}
 STAGE_NAMES: tuple[str, ...] = tuple(_BY_NAME)

@@ -93,7 +93,7 @@ def test_a_summary_streams_partial_outputs_before_the_final_one(app):
     assert early, "the paper's title should show before the conclusion has arrived"
     assert len({o[2] for o in outputs}) > 2, "the summary should arrive in several steps"
     text = Path(download).read_text(encoding="utf-8")
-    assert "## 8. Conclusion" in text and TITLE_A in text
+    assert "## 4. Conclusion" in text and TITLE_A in text
     assert len(gemini.generate_requests) == 4
 
 

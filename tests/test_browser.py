@@ -103,7 +103,7 @@ def test_paste_an_id_watch_it_stream_and_download_the_markdown(page, tmp_path):
     saved = tmp_path / "download.md"
     download_info.value.save_as(saved)
     text = saved.read_text(encoding="utf-8")
-    assert text.startswith(f"# {TITLE}") and "## 8. Conclusion" in text
+    assert text.startswith(f"# {TITLE}") and "## 4. Conclusion" in text
 
 
 def test_a_visitors_key_is_not_kept_in_the_browser(page):

@@ -106,14 +106,14 @@ def test_summarize_streams_markdown_in_document_order(arxiv_env, fake_gemini, tm
         for x in (
             f"# {TITLE}",
             "**Key Takeaways**",
-            "## 6. Summary",
-            "## 7. Methods",
-            "## 8. Conclusion",
+            "## 2. Overview",
+            "## 3. Methods",
+            "## 4. Conclusion",
         )
     ]
     assert order == sorted(order)
     saved = out.read_text(encoding="utf-8")
-    assert "3. **Affiliation**: Example University" in saved
+    assert "- **Affiliation**: Example University" in saved
     assert "[arXiv:2402.00864](https://arxiv.org/abs/2402.00864v1)" in saved
     assert main(["check", str(out)]) == 0
 
@@ -122,7 +122,7 @@ def test_summarize_in_chinese(arxiv_env, fake_gemini, capsys):
     fake_gemini.reply_generator = gemini_stage_reply
     assert main(["summarize", "2402.00864", "--lang", "zh"]) == 0
     printed = capsys.readouterr().out
-    assert "**要点**" in printed and "## 7. 方法" in printed
+    assert "**要点**" in printed and "## 3. 方法" in printed
     assert "Simplified Chinese" in fake_gemini.generate_requests[0].system
 
 
@@ -133,7 +133,7 @@ def test_a_failed_part_exits_3_and_keeps_the_rest(arxiv_env, fake_gemini, capsys
     fake_gemini.enqueue(invalid_key(), match="method step by step")
     assert main(["summarize", "2402.00864", "--no-cache"]) == 3
     captured = capsys.readouterr()
-    assert "**Key Takeaways**" in captured.out and "## 8. Conclusion" in captured.out
+    assert "**Key Takeaways**" in captured.out and "## 4. Conclusion" in captured.out
     assert "methods part failed" in captured.err
 
 
@@ -206,7 +206,7 @@ def test_check_paper_finds_wrong_pages_unsupported_claims_and_invented_numbers(
 ):
     summary = tmp_path / "summary.md"
     summary.write_text(
-        "## 7. Methods\n\n"
+        "## 3. Methods\n\n"
         "(1) **Split**: The summarizer splits the task into four stages (p. 2).\n"
         "(2) **Data**: Human judges evaluate it on arXiv papers (p. 1).\n"
         "(3) **Result**: The summarizer splits the task into 17 stages (p. 2).\n"

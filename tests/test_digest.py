@@ -339,11 +339,11 @@ def test_with_deep_a_paper_whose_pdf_fails_keeps_its_entry_with_a_one_line_note(
     notes = [line for line in two.splitlines() if line.startswith("> ⚠️")]
     assert len(notes) == 1
     assert "abstract only" in notes[0] and "did not return a PDF" in notes[0]
-    assert "**Summary**: " in two and "### 6." not in two  # the abstract's summary is kept
+    assert "**Summary**: " in two and "### 2." not in two  # the abstract's summary is kept
     for full in (one, three):  # the others have the structured summary, under their own title
         assert "**Summary**: " in full and "**Key Takeaways**" in full
-        assert "\n### Basic information\n" in full
-        assert "\n### 6. Summary\n" in full and "\n### 8. Conclusion\n" in full
+        assert "\n### 1. Basic information\n" in full
+        assert "\n### 2. Overview\n" in full and "\n### 4. Conclusion\n" in full
         assert "(4) **Workload**" in full
     assert [heading_of(e) for e in entries_of(post)] == [t for _, t, _, _ in PAPERS[:3]]
     assert len(gemini.generate_requests) == 4 + 1 + 4

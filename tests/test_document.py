@@ -27,11 +27,13 @@ def test_the_panels_and_the_download_number_the_stages_alike():
         lang = get_language(code)
         panels = stage_panels(state, lang)
         doc = build_document(make_paper(), state, lang).markdown
-        for stage, number in (("overview", "6"), ("methods", "7"), ("conclusion", "8")):
+        assert f"\n## 1. {lang.labels['basic_info']}\n" in doc
+        for stage, number in (("overview", "2"), ("methods", "3"), ("conclusion", "4")):
             heading = f"{number}. {lang.labels[stage]}"
-            assert panels[stage].startswith(f"### {heading}\n\n")
-            assert f"\n## {heading}\n" in doc
+            assert panels[stage].startswith(f"## {heading}\n\n")
+            assert panels[stage] in doc  # the page shows exactly what the download holds
         assert not panels["tldr"].startswith("#")
+        assert "6." not in doc and lang.labels["overview"] != lang.labels["summary"]
 
 
 def test_a_stage_with_nothing_yet_has_an_empty_panel_without_a_heading():
@@ -44,7 +46,7 @@ def test_the_download_is_the_md_alone_or_a_zip_with_its_figures(tmp_path):
     lang = get_language("en")
     state = state_from(CLEAN_EN)
     alone = build_document(make_paper(), state, lang).download(tmp_path / "a", "s")
-    assert alone.name == "s.md" and "## 7. Methods" in alone.read_text(encoding="utf-8")
+    assert alone.name == "s.md" and "## 3. Methods" in alone.read_text(encoding="utf-8")
 
     figure = Figure(page=2, image=png(), mime="image/png", width=8, height=8, caption="Fig 1")
     zipped = build_document(make_paper(), state, lang, figures=[figure]).download(

@@ -52,7 +52,7 @@ def test_correct_citations_are_verified_and_link_to_their_pdf_page(fake_gemini):
     job = run_job(fake_gemini, OVERVIEW.format(p_intro="(p. 1)", points="12.5", p_results="(p. 3)"))
     markdown = job.markdown()
     assert f"([p. 3]({PDF_PAGE}3))" in markdown and f"([p. 1]({PDF_PAGE}1))" in markdown
-    assert "⚠️" not in markdown.split("## 6.")[1].split("## 7.")[0]
+    assert "⚠️" not in markdown.split("## 2.")[1].split("## 3.")[0]
     assert job.grounding_summary().startswith("4 of 4 citations checked on their pages")
 
 
@@ -77,7 +77,7 @@ def test_hiding_page_references_keeps_the_checks(fake_gemini):
         OVERVIEW.format(p_intro="(p. 1)", points="17.5", p_results="(p. 3)"),
         show_pages=False,
     )
-    overview = job.markdown().split("## 6.")[1].split("## 7.")[0]
+    overview = job.markdown().split("## 2.")[1].split("## 3.")[0]
     assert "(p. " not in overview and "#page=" not in overview
     assert "17.5 ⚠️ *number not found in the paper*" in overview
 

@@ -69,14 +69,14 @@ def test_rendered_document_has_the_known_structure_in_english():
     for label in (
         "# StageSum",
         "**Authors**: Ada Lovelace, Alan Turing",
-        "1. **Title**",
-        "2. **Authors**",
-        "3. **Affiliation**: University of Cambridge",
-        "4. **Keywords**: summarization, LLM",
-        "5. **Urls**",
-        "## 6. Summary",
-        "## 7. Methods",
-        "## 8. Conclusion",
+        "- **Title**",
+        "- **Authors**",
+        "- **Affiliation**: University of Cambridge",
+        "- **Keywords**: summarization, LLM",
+        "- **Urls**",
+        "## 2. Overview",
+        "## 3. Methods",
+        "## 4. Conclusion",
         "**Key Takeaways**",
     ):
         assert label in doc
@@ -89,13 +89,13 @@ def test_rendered_document_uses_chinese_labels():
     doc = render_document(make_paper(), state_from(CLEAN_EN), get_language("zh"))
     for label in (
         "**作者**",
-        "1. **标题**",
-        "2. **作者**",
-        "4. **关键词**",
-        "5. **链接**",
-        "## 6. 总结",
-        "## 7. 方法",
-        "## 8. 结论",
+        "- **标题**",
+        "- **作者**",
+        "- **关键词**",
+        "- **链接**",
+        "## 2. 概述",
+        "## 3. 方法",
+        "## 4. 结论",
     ):
         assert label in doc
 
