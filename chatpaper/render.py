@@ -183,7 +183,7 @@ def render_document(
 
 
 def render_basic_info(paper: Paper, state: SummaryState, lang: Language) -> str:
-    """"1. Basic information": our metadata, plus the affiliation and keywords the overview
+    """ "1. Basic information": our metadata, plus the affiliation and keywords the overview
     answer gives (the paper's first affiliation when it gives none). The same block opens
     the app's numbered parts and the download's."""
     labels = lang.labels
@@ -242,7 +242,9 @@ def render_details(
             continue
         out += ["", render_part(record.name, result, lang, grounder)]
     if grounder is not None:
-        line = grounder.summary(defuse_model_markdown(r.text.strip()) for r in state.stages.values())
+        line = grounder.summary(
+            defuse_model_markdown(r.text.strip()) for r in state.stages.values()
+        )
         if line:
             out += ["", f"> 🔎 {line}"]
     return "\n".join(out).rstrip() + "\n"

@@ -7,6 +7,7 @@ lives only in that backend, never in the job.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 
 from .cache import ResultsCache, cache_key
@@ -45,6 +46,9 @@ class SummaryJob:
         self.from_cache = False
         self.show_pages = show_pages  # False hides page references; the checks still run
         self._grounder: Grounder | None = None
+        # The app pulls events in a worker and reads the panels in its handler: one lock
+        # keeps a reader from seeing the state half-updated.
+        self._lock = threading.Lock()
 
     @property
     def engine(self) -> str:
@@ -108,7 +112,8 @@ class SummaryJob:
         )
 
     def _apply(self, event: Event) -> Event:
-        self.state.apply(event)
+        with self._lock:
+            self.state.apply(event)
         return event
 
     def header(self) -> str:
@@ -139,11 +144,13 @@ class SummaryJob:
 
     def panels(self) -> dict[str, str]:
         """Each stage's panel so far (numbered heading, text, warnings, error)."""
-        return stage_panels(self.state, self.lang, self.stages, self.grounder)
+        with self._lock:
+            return stage_panels(self.state, self.lang, self.stages, self.grounder)
 
     def stages_where(self, done: bool) -> list[str]:
         """The stages begun so far that are (``done=True``) or are not yet finished."""
-        return [name for name, result in self.state.stages.items() if result.done == done]
+        with self._lock:
+            return [name for name, result in self.state.stages.items() if result.done == done]
 
     def document(self, figures: Sequence[Figure] = ()) -> SummaryDocument:
         """The finished summary with its figures: what the download and ``--out`` write."""
@@ -155,3 +162,20 @@ class SummaryJob:
             figures=figures,
             grounder=self.grounder,
         )
+
+
+def document_from_state(
+    paper: Paper,
+    state: SummaryState,
+    language: str | Language,
+    *,
+    figures: Sequence[Figure] = (),
+    extractive: bool = False,
+    show_pages: bool = True,
+) -> SummaryDocument:
+    """The document of a finished run kept without its backend (the app's session, after a
+    "retry this part"): the same Markdown a job would write."""
+    lang = language if isinstance(language, Language) else get_language(language)
+    grounder = Grounder.for_paper(paper, lang.code, show_pages=show_pages)
+    note = lang.labels["offline_note"] if extractive else None
+    return build_document(paper, state, lang, engine_note=note, figures=figures, grounder=grounder)

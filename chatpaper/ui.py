@@ -10,13 +10,16 @@ from __future__ import annotations
 import html
 import logging
 import os
+import queue
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,41 +31,136 @@ import contextlib
 import gradio as gr
 
 from . import digest as digest_mod
+from .arxiv import format_arxiv_id, parse_arxiv_id
 from .cache import ResultsCache, open_cache
 from .config import Settings
-from .document import figures_of
+from .document import figures_of, stage_panels
 from .errors import ChatPaperError, InvalidSourceError
 from .i18n import get_language
 from .llm.base import available_engines, create_backend, default_engine, engines
 from .paper import Figure, Paper
+from .pipeline import SummaryState
 from .prompts import load_prompts
 from .reader import read_arxiv, read_pdf_file
+from .render import render_basic_info
 from .summarize import SummaryJob
+from .ui_words import (
+    LABELS,
+    part_name,
+    seconds,
+    status_text,
+    ui_language,
+    writing_status,
+)
 
 log = logging.getLogger(__name__)
 
 LANGUAGE_CHOICES = [("English", "en"), ("中文", "zh")]
-EXAMPLES = [["2402.00864"], ["https://arxiv.org/abs/1706.03762"]]
+ARXIV_EXAMPLES = ["2402.00864", "https://arxiv.org/abs/1706.03762"]
 # inline $...$ as well as display $$...$$ (Gradio renders only $$ by default)
 LATEX = [
     {"left": "$$", "right": "$$", "display": True},
     {"left": "$", "right": "$", "display": False},
 ]
 UPDATE_INTERVAL = 0.1  # seconds between two streamed UI updates (chunks arrive faster)
+TICK = 0.5  # seconds: the status's elapsed time moves even while the model is silent
+PARTS = ("tldr", "overview", "methods", "conclusion")  # the stages, in page order
 
-HOW_IT_WORKS = """
+HOW_IT_WORKS = {
+    "en": """
 **How it works.** chatpaper reads the whole paper (arXiv metadata and PDF, or your upload) with
 pypdf, then asks the engine four questions at once: a one-sentence summary with key takeaways,
 an overview (background, past methods, proposed method, results), the method step by step, and
-the conclusion. Each part streams into its own panel. Title, authors and links come from arXiv
-or the PDF, never from the model. A guard checks every answer for template slots, chatter and
-missing parts and asks again once if needed. With no API key the **offline** engine quotes the
-paper's own sentences, with page numbers. Your API key is used for your request only.
+the conclusion. Each part streams into its own panel, with page references that are checked
+against the paper. Title, authors and links come from arXiv or the PDF, never from the model.
+A guard checks every answer for template slots, chatter and missing parts and asks again once
+if needed. With no API key the **offline** engine quotes the paper's own sentences, with page
+numbers. Your API key is used for your request only.
+""",
+    "zh": """
+**工作原理。** chatpaper 用 pypdf 读取整篇论文（arXiv 元数据与 PDF，或你上传的文件），然后同时向引擎提出
+四个问题：一句话摘要与要点、概述（背景、以往方法、本文方法、结果）、逐步的方法，以及结论。每一部分流式写入
+自己的面板，所附页码会与论文核对。标题、作者和链接来自 arXiv 或 PDF，绝不来自模型。守卫会检查每个回答中的
+模板占位符、客套话和缺失部分，必要时重问一次。没有 API 密钥时，**离线**引擎直接引用论文原句并标注页码。
+你的 API 密钥只用于你的这次请求。
+""",
+}
+LABELS["en"]["how_it_works_text"] = HOW_IT_WORKS["en"]
+LABELS["zh"]["how_it_works_text"] = HOW_IT_WORKS["zh"]
+I18N = gr.I18n(**LABELS)
+T = I18N  # T("summarize"): a label the browser shows in its own language
+
+# The page's own look: a compact input column, the result as the page, figures at their own
+# aspect ratio with whole captions, small part tools that appear only once a part has text.
+CSS = """
+#inputs { position: sticky; top: 8px; align-self: flex-start; }
+#pdf-input { min-height: 0; }
+#status { min-height: 1.6em; }
+#status p { margin: 0; }
+.cp-tools { justify-content: flex-end; gap: 6px; margin-top: -6px; }
+.cp-tools button { flex: 0 0 auto !important; width: auto !important; min-width: 0 !important; }
+.cp-part:has(.cp-panel .prose:empty) .cp-tools { display: none; }
+#result-tools { gap: 8px; align-items: center; }
+#result:has(#paper-header span.md:empty) #copy-all { display: none; }
+#result-tools > * { flex: 0 0 auto !important; width: auto !important; min-width: 0 !important; }
+#figures .caption-label { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; max-width: none !important; }
+#figures img { object-fit: contain !important; }
+@media (max-width: 768px) { #inputs { position: static; } }
+"""
+
+# Copy the readable text of some panels (what a reader sees, not Markdown source). The
+# clipboard API needs a secure context; a plain-http page falls back to a hidden textarea.
+COPY_JS = """
+(selectors) => {
+  const text = selectors
+    .map(s => document.querySelector(s + ' .prose'))
+    .filter(el => el && el.innerText.trim())
+    .map(el => el.innerText.trim())
+    .join('\\n\\n');
+  if (!text) return;
+  window.__chatpaper_copied = text;
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).catch(() => {});
+  } else {
+    const area = document.createElement('textarea');
+    area.value = text; area.style.position = 'fixed'; area.style.opacity = '0';
+    document.body.appendChild(area); area.select();
+    try { document.execCommand('copy'); } catch (e) {}
+    area.remove();
+  }
+}
+"""
+# The click's first answer comes from the browser itself, before any request: the status
+# names the step (in the browser's language), the previous result is cleared, and on a phone
+# the result comes into view. The server's first update follows with the same words.
+START_RUN_JS = """
+(text, file) => {
+  const zh = (navigator.language || '').toLowerCase().startsWith('zh');
+  const esc = s => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  let status;
+  if (file && (file.orig_name || file.path)) {
+    const name = esc(file.orig_name || String(file.path).split('/').pop());
+    status = zh ? `正在读取 ${name}…` : `Reading ${name}…`;
+  } else if (text && text.trim()) {
+    const shown = esc(text.trim().slice(0, 80));
+    status = zh ? `正在从 arXiv 获取 ${shown}…` : `Fetching ${shown} from arXiv…`;
+  } else {
+    status = zh ? '正在开始…' : 'Starting…';
+  }
+  if (window.innerWidth < 768) {
+    const el = document.querySelector('#status');
+    if (el) el.scrollIntoView({behavior: 'smooth', block: 'start'});
+  }
+  return [status, '', '', '', '', '', ''];
+}
 """
 
 _figure_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="figures")
 # Reading a paper (download, PDF worker) runs beside the handler so its status streams.
 _reader_pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="reader")
+# A job's events are pulled here so the handler can move the status clock between them.
+_stream_pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="summary-stream")
 
 
 EMPTY_SUMMARY = (
@@ -74,6 +172,14 @@ def _plain(message: str) -> str:
     """Toasts and the status line render HTML: show a message, and the visitor's input quoted
     in it, as text (a pasted ``<https://...>`` would otherwise vanish as a tag)."""
     return html.escape(message, quote=False)
+
+
+def _ui_lang(request: gr.Request | None) -> str:
+    headers = getattr(request, "headers", None) or {}
+    try:
+        return ui_language(headers.get("accept-language"))
+    except Exception:  # a request without headers (a direct call in a test)
+        return "en"
 
 
 def _engine_choices(settings: Settings) -> list[tuple[str, str]]:
@@ -94,14 +200,27 @@ def _read_paper(arxiv_text: str | None, pdf_path: str | None, settings: Settings
     raise ChatPaperError("Paste an arXiv link or ID (such as 2402.00864) or upload a PDF first.")
 
 
-def _gallery(figures: list[Figure], folder: Path) -> list[tuple[str, str]]:
+def _first_status(arxiv_text: str | None, pdf_path: str | None, lang: str) -> str:
+    """What the status says the moment the click arrives, before any I/O."""
+    if pdf_path:
+        return status_text(lang, "reading_file", name=_plain(Path(pdf_path).name))
+    if arxiv_text and arxiv_text.strip():
+        try:
+            shown = format_arxiv_id(*parse_arxiv_id(arxiv_text))
+        except ChatPaperError:
+            return status_text(lang, "starting")
+        return status_text(lang, "fetching", id=shown)
+    return status_text(lang, "starting")
+
+
+def _gallery(figures: list[Figure], folder: Path, lang: str) -> list[tuple[str, str]]:
     from .figures import save_figures
 
     paths = save_figures(figures, folder, "figure")
     items = []
     for figure, path in zip(figures, paths, strict=False):
-        caption = figure.caption or ""
-        items.append((str(path), f"p. {figure.page}: {caption}".strip(": ")))
+        page = status_text(lang, "page", page=figure.page)
+        items.append((str(path), f"{page}: {figure.caption or ''}".strip(": ")))
     return items
 
 
@@ -111,7 +230,93 @@ def _stem(paper: Paper) -> str:
     return "summary_" + (paper.fingerprint.split(":")[-1][:10] or "paper")
 
 
-def make_summarize_handler(settings: Settings, cache: ResultsCache):
+def _events_with_ticks(events: Iterator, stop: threading.Event) -> Iterator:
+    """The job's events, with None every TICK seconds of silence so the clock moves. The job
+    runs in a worker; a closed handler (the visitor left) stops it at its next event."""
+    box: queue.Queue = queue.Queue()
+    done = object()
+
+    def pull() -> None:
+        try:
+            for event in events:
+                if stop.is_set():
+                    break
+                box.put(event)
+        except BaseException as err:  # handed to the handler, raised there
+            box.put(err)
+        finally:
+            with contextlib.suppress(Exception):
+                events.close()
+            box.put(done)
+
+    _stream_pool.submit(pull)
+    while True:
+        try:
+            item = box.get(timeout=TICK)
+        except queue.Empty:
+            yield None
+            continue
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+class _RunView:
+    """What one run shows: the status line and each part's Markdown, as one tuple per
+    update. Text panels get plain values only: any component update makes Gradio rebuild
+    the session's config, which costs more than the stream."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.status = ""
+        self.header = ""
+        self.basic = ""
+        self.parts = dict.fromkeys(PARTS, "")
+        self.download: str | None = None
+
+    def outputs(self, session: dict, signal: str) -> tuple:
+        return (
+            self.status,
+            self.header,
+            self.parts["tldr"],
+            self.basic,
+            self.parts["overview"],
+            self.parts["methods"],
+            self.parts["conclusion"],
+            self.download,
+            session,
+            signal,
+        )
+
+
+def _job_session(job: SummaryJob, lang: str, ui: str, engine: str | None, model: str | None):
+    """What a later "retry this part", the figures and the downloads need of this run; the
+    PDF's bytes and the key are not kept."""
+    return {
+        "run": time.monotonic_ns(),
+        "paper": replace(job.paper, pdf_bytes=None),
+        "state": job.state,
+        "lang": lang,
+        "ui": ui,
+        "engine": engine,
+        "model": model,
+        "show_pages": job.show_pages,
+        "extractive": bool(job.backend.extractive),
+        "figures": [],
+    }
+
+
+def make_summarize_handler(settings: Settings, cache: ResultsCache, *, raise_errors: bool = True):
+    """The summary job as a Gradio generator. The page's own listener passes
+    ``raise_errors=False``: a failure is the status line's one sentence, and nothing marks
+    every panel "Error"; the API's listener raises it, so a client gets an ``AppError``."""
+
+    def fail(message: str):
+        if raise_errors:
+            raise gr.Error(message, print_exception=False)
+
     def summarize(
         arxiv_text: str | None,
         pdf_file: str | None,
@@ -121,31 +326,29 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
         api_key: str | None,
         fresh_run: bool,
         show_pages: bool = True,
+        request: gr.Request = None,
     ) -> Iterator[tuple]:
-        """Summarize one paper; yields (status, header, tldr, overview, methods, conclusion,
-        figures, download) as the text arrives."""
+        """Summarize one paper; yields (status, header, tldr, basic information, overview,
+        methods, conclusion, download, session, figures signal) as the text arrives."""
+        started = time.monotonic()
+        ui = _ui_lang(request)
         lang = get_language(language)
-        status = "Starting…"
-        header = tldr = overview = methods = conclusion = ""
-        gallery: list | None = None
-        download = None
-
-        def outputs():
-            return (status, header, tldr, overview, methods, conclusion, gallery, download)
+        view = _RunView(ui)
+        session = {}
+        signal = ""
+        # The first update clears the previous run's result, before any I/O.
+        view.status = _first_status(arxiv_text, pdf_file, ui)
+        yield view.outputs(session, signal)
 
         notes: list[str] = []
-
-        def on_status(message: str) -> None:
-            notes.append(message)
-
-        reading = _reader_pool.submit(_read_paper, arxiv_text, pdf_file, settings, on_status)
+        reading = _reader_pool.submit(_read_paper, arxiv_text, pdf_file, settings, notes.append)
         shown = 0
         while True:  # show the reader's progress ("Downloading the PDF, 1.2 of 3.4 MB…")
             wait_for([reading], timeout=0.25)
             if len(notes) > shown:
                 shown = len(notes)
-                status = _plain(notes[-1])
-                yield outputs()
+                view.status = f"{_plain(notes[-1])} · {seconds(time.monotonic() - started)}"
+                yield view.outputs(session, signal)
             if reading.done():
                 break
         try:
@@ -166,87 +369,218 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache):
                 show_pages=show_pages is not False,
             )
         except ChatPaperError as err:
-            raise gr.Error(_plain(str(err)), print_exception=False) from None
+            view.status = "❌ " + _plain(str(err))
+            yield view.outputs(session, signal)
+            fail(_plain(str(err)))
+            return
 
-        started = time.monotonic()
-        header = job.header()
-        status = _plain(notes[-1]) if notes else f"Read {len(paper.pages)} pages."
-        yield outputs()
+        session = _job_session(job, lang.code, ui, engine, model)
+        view.header = job.header()
+        view.basic = render_basic_info(paper, job.state, lang)
+        view.status = status_text(ui, "read", pages=len(paper.pages))
+        yield view.outputs(session, signal)
 
         folder = Path(tempfile.mkdtemp(prefix="chatpaper-"))
+        stop = threading.Event()
         try:  # Gradio copies what we yield into its own cache: our folder is scratch
             figures_future: Future[list[Figure]] = _figure_pool.submit(figures_of, paper, settings)
-            figures: list[Figure] = []
 
-            def panels() -> None:
-                nonlocal tldr, overview, methods, conclusion
+            def refresh() -> None:
+                nonlocal signal
                 values = job.panels()
-                tldr, overview = values["tldr"], values["overview"]
-                methods, conclusion = values["methods"], values["conclusion"]
-
-            gallery_items: list[tuple[str, str]] | None = None
-
-            def take_figures() -> None:
-                """Show the gallery once the figures are ready. Any component update (even
-                gr.skip()) makes Gradio rebuild the session config and API schema, which
-                costs more than the whole stream: send it once, then only the plain value."""
-                nonlocal gallery, figures, gallery_items
-                if gallery_items is not None:
-                    gallery = gallery_items or None
-                elif figures_future.done():
-                    figures = figures_future.result()
-                    gallery_items = _gallery(figures, folder / "gallery") if figures else []
-                    gallery = gr.Gallery(value=gallery_items, visible=bool(gallery_items))
+                view.parts.update({name: values.get(name, "") for name in PARTS})
+                view.basic = render_basic_info(paper, job.state, lang)
+                running = [s for s in job.stages_where(done=False)]
+                done = len(job.stages_where(done=True))
+                if job.from_cache:
+                    view.status = status_text(ui, "from_cache")
+                elif running or done:
+                    view.status = writing_status(
+                        ui, running, done, len(job.stages), time.monotonic() - started
+                    )
+                if not signal and figures_future.done():
+                    session["figures"] = _figures_or_none(figures_future)
+                    signal = f"{session['run']}:{len(session['figures'])}"
 
             last = 0.0
-            warned: set[str] = set()
-            for event in job.events():
-                if event.kind == "status":
-                    status = event.text
-                elif event.kind == "stage_start":
-                    status = "Writing: " + ", ".join(job.stages_where(done=False)) + "…"
-                elif event.kind == "stage_done":
-                    status = f"Done: {', '.join(job.stages_where(done=True))}."
-                elif event.kind == "warning" and event.text not in warned:
-                    warned.add(event.text)
-                    gr.Warning(_plain(event.text))
-                elif event.kind == "error":
-                    gr.Warning(_plain(f"{event.stage}: {event.text}"))
+            for event in _events_with_ticks(job.events(), stop):
                 now = time.monotonic()
-                if event.kind != "chunk" or now - last >= UPDATE_INTERVAL:
-                    panels()
-                    take_figures()
+                if event is None or event.kind != "chunk" or now - last >= UPDATE_INTERVAL:
+                    refresh()
                     last = now
-                    yield outputs()
+                    yield view.outputs(session, signal)
 
-            panels()
             with contextlib.suppress(Exception):
                 figures_future.result(timeout=60)
-            take_figures()
-            download = str(job.document(figures).download(folder, _stem(paper)))
-            elapsed = time.monotonic() - started
-            errors = job.state.errors
-            source = " (from the results cache)" if job.from_cache else ""
-            if errors and len(errors) == len(job.stages):
-                status = "The summary failed."
-                yield outputs()
-                first = next(iter(errors.values()))
-                raise gr.Error(_plain(first), print_exception=False)
-            if not errors and not any(r.text.strip() for r in job.state.stages.values()):
-                status = EMPTY_SUMMARY
-                yield outputs()
-                raise gr.Error(EMPTY_SUMMARY, print_exception=False)
-            status = f"Finished in {elapsed:.1f} s with {job.engine}{source}."
-            if errors:
-                status += f" {len(errors)} part(s) failed; see the panels."
-            checked = job.grounding_summary()
-            if checked:
-                status += f" {checked}"
-            yield outputs()
+            refresh()
+            document = job.document(session["figures"])
+            view.download = str(document.write(folder / f"{_stem(paper)}.md")[0])
+            failure = yield from _finish(job, view, session, signal, ui, started)
+            if failure:
+                fail(failure)
         finally:
+            stop.set()
             shutil.rmtree(folder, ignore_errors=True)
 
     return summarize
+
+
+def _figures_or_none(future: Future) -> list[Figure]:
+    try:
+        return list(future.result(timeout=0))
+    except Exception:
+        return []
+
+
+def _finish(job: SummaryJob, view: _RunView, session: dict, signal: str, ui: str, started: float):
+    """The last update: "Finished in 12.4 s with gemini." and what the check found; returns
+    the one sentence that says why nothing came back, if so (shown once, in the status)."""
+    elapsed = seconds(time.monotonic() - started)
+    errors = job.state.errors
+    if errors and len(errors) == len(job.stages):
+        first = next(iter(errors.values()))
+        view.status = "❌ " + status_text(ui, "all_failed", reason=_plain(first))
+        view.parts = dict.fromkeys(PARTS, "")  # one message, where the visitor looks
+        yield view.outputs(session, signal)
+        return _plain(first)
+    if not errors and not any(r.text.strip() for r in job.state.stages.values()):
+        view.status = "❌ " + EMPTY_SUMMARY
+        yield view.outputs(session, signal)
+        return EMPTY_SUMMARY
+    key = "finished_cached" if job.from_cache else "finished"
+    view.status = status_text(ui, key, seconds=elapsed, engine=job.engine)
+    if errors:
+        view.status += " " + status_text(ui, "parts_failed", count=len(errors))
+    checked = job.grounding_summary()
+    if checked:
+        view.status += f" {checked}"
+    yield view.outputs(session, signal)
+    return None
+
+
+def _document_of(session: dict):
+    from .summarize import document_from_state
+
+    return document_from_state(
+        session["paper"],
+        session["state"],
+        session["lang"],
+        figures=session.get("figures") or [],
+        extractive=session.get("extractive", False),
+        show_pages=session.get("show_pages", True),
+    )
+
+
+def make_finish_handler():
+    """After a run (or a retry): the .md and .zip buttons near the top, and "retry this
+    part" under each part that failed; nothing when the whole summary failed."""
+
+    def finish(session: dict | None) -> Iterator[tuple]:
+        hidden = gr.update(visible=False)
+        state = (session or {}).get("state")
+        if state is None or not state.stages:
+            yield (hidden, hidden, *([hidden] * len(PARTS)))
+            return
+        errors = state.errors
+        all_failed = len(errors) == len(state.stages)
+        retry = [gr.update(visible=bool(errors) and not all_failed and p in errors) for p in PARTS]
+        if all_failed:
+            yield (hidden, hidden, *retry)
+            return
+        folder = Path(tempfile.mkdtemp(prefix="chatpaper-"))
+        try:
+            document = _document_of(session)
+            stem = _stem(session["paper"])
+            md = document.write(folder / "md" / f"{stem}.md")[0]
+            zipped = document.download(folder / "zip", stem) if document.figures else None
+            yield (
+                gr.update(value=str(md), visible=True),
+                gr.update(value=str(zipped), visible=True) if zipped else hidden,
+                *retry,
+            )
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    return finish
+
+
+def make_figures_handler():
+    """The figures, in their own event: the text stream never re-sends them, and an API
+    client fetches each figure once (``/figures`` after ``/summarize``)."""
+
+    def show_figures(session: dict | None) -> Iterator:
+        session = session or {}
+        figures = session.get("figures") or []
+        if not figures:
+            yield gr.update(value=None, visible=False)
+            return
+        folder = Path(tempfile.mkdtemp(prefix="chatpaper-"))
+        try:  # Gradio copies the files into its cache before the generator resumes
+            yield gr.update(value=_gallery(figures, folder, session.get("ui", "en")), visible=True)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    return show_figures
+
+
+def make_retry_handler(settings: Settings, cache: ResultsCache, stage: str):
+    """Write one part again with the run's paper, engine and language (the key comes from
+    the key box again: it is never kept). The other parts stay as they are."""
+
+    def retry(
+        api_key: str | None, session: dict | None, request: gr.Request = None
+    ) -> Iterator[tuple]:
+        started = time.monotonic()
+        session = dict(session or {})
+        ui = session.get("ui") or _ui_lang(request)
+        if "paper" not in session:
+            yield "❌ Summarize a paper first; then a part that failed can be retried.", "", "", {}
+            return
+        paper, state = session["paper"], session["state"]
+        lang = get_language(session["lang"])
+        try:
+            backend = create_backend(
+                session.get("engine") or None,
+                settings,
+                model=(session.get("model") or "").strip() or None,
+                api_key=(api_key or "").strip() or None,
+            )
+        except ChatPaperError as err:
+            yield "❌ " + _plain(str(err)), gr.skip(), gr.skip(), session
+            return
+        job = SummaryJob(
+            paper,
+            backend,
+            settings=settings,
+            language=lang,
+            cache=cache,
+            refresh=True,
+            stages=(stage,),
+            show_pages=session.get("show_pages", True),
+        )
+        name = part_name(ui, stage)
+        status = status_text(ui, "retrying", part=name)
+        basic = render_basic_info(paper, state, lang)
+        yield status, "", basic, session
+        last = 0.0
+        for event in job.events():
+            now = time.monotonic()
+            if event.kind != "chunk" or now - last >= UPDATE_INTERVAL:
+                last = now
+                yield status, job.panels()[stage], basic, session
+        merged = SummaryState(stages={**state.stages, stage: job.state.stages[stage]})
+        session["state"] = merged
+        panel = stage_panels(merged, lang, (stage,), job.grounder)[stage]
+        result = merged.stages[stage]
+        if result.error:
+            status = "❌ " + _plain(result.error)
+        else:
+            name = name[:1].upper() + name[1:]
+            elapsed = seconds(time.monotonic() - started)
+            status = status_text(ui, "retried", part=name, seconds=elapsed)
+        yield status, panel, render_basic_info(paper, merged, lang), session
+
+    return retry
 
 
 SCRATCH_MAX_AGE = 6 * 3600  # seconds; a job's scratch folder lives for seconds, not hours
@@ -265,6 +599,44 @@ def sweep_scratch_folders(max_age: float = SCRATCH_MAX_AGE) -> int:
     return removed
 
 
+def _examples() -> list[list]:
+    """The arXiv examples, and the bundled example paper an offline newcomer can click."""
+    rows: list[list] = [[text, None] for text in ARXIV_EXAMPLES]
+    try:
+        from .examples import example_pdf
+
+        path = example_pdf()
+    except ImportError:
+        return rows
+    if path.is_file():
+        rows.insert(0, ["", str(path)])
+    return rows
+
+
+def _part(name: str) -> tuple[gr.Markdown, gr.Button, gr.Button | None]:
+    """One part of the result: its Markdown, a copy button, and (for a stage) a retry button
+    that shows only when the part failed."""
+    with gr.Column(elem_classes=["cp-part"], elem_id=f"part-{name}"):
+        panel = gr.Markdown(
+            elem_id=f"stage-{name}", latex_delimiters=LATEX, elem_classes=["cp-panel"]
+        )
+        with gr.Row(elem_classes=["cp-tools"]):
+            retry = None
+            if name in PARTS:
+                retry = gr.Button(
+                    T("retry_part"),
+                    size="sm",
+                    visible=False,
+                    variant="secondary",
+                    elem_id=f"retry-{name}",
+                )
+            copy = gr.Button(
+                T("copy_part"), size="sm", variant="secondary", elem_classes=["cp-copy"]
+            )
+    copy.click(None, js=f"() => ({COPY_JS})(['#stage-{name}'])")
+    return panel, copy, retry
+
+
 def build_ui(settings: Settings | None = None) -> gr.Blocks:
     settings = settings or Settings.from_env()
     load_prompts()  # a broken CHATPAPER_PROMPTS_DIR copy stops the start with one sentence
@@ -275,66 +647,71 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
 
     # Gradio keeps copies of downloads and figures: drop those older than a day, hourly.
     with gr.Blocks(title="chatpaper", delete_cache=(3600, 86400)) as demo:
-        gr.Markdown(
-            "# chatpaper\nPaste an arXiv link or upload a PDF: a structured summary "
-            "streams in, part by part."
-        )
-        with gr.Tab("Summarize"), gr.Row():
-            with gr.Column(scale=1, min_width=300):
+        gr.Markdown("# chatpaper", elem_id="app-title")
+        gr.Markdown(T("tagline"), elem_id="tagline")
+        with gr.Tab(T("tab_summarize")), gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=300, elem_id="inputs"):
                 arxiv_box = gr.Textbox(
-                    label="arXiv ID or link",
-                    placeholder="2402.00864 or https://arxiv.org/abs/2402.00864",
+                    label=T("arxiv_label"),
+                    placeholder=T("arxiv_placeholder"),
                     elem_id="arxiv-input",
                 )
                 pdf_box = gr.File(
-                    label="…or upload a PDF",
+                    label=T("pdf_label"),
                     file_types=[".pdf"],
                     type="filepath",
                     elem_id="pdf-input",
+                    height=110,
                 )
-                language_box = gr.Dropdown(LANGUAGE_CHOICES, value="en", label="Output language")
-                engine_box = gr.Dropdown(engine_choices, value=default, label="Engine")
-                model_box = gr.Textbox(
-                    label="Model (optional)", placeholder=f"default: {settings.model} for Gemini"
+                language_box = gr.Dropdown(
+                    LANGUAGE_CHOICES, value="en", label=T("language_label"), elem_id="language"
                 )
-                key_box = gr.Textbox(
-                    label="Your Gemini API key (optional, used for this request only)",
-                    type="password",
-                    placeholder="leave empty to use the server's key",
-                )
-                fresh_box = gr.Checkbox(label="Fresh run (ignore the results cache)", value=False)
-                pages_box = gr.Checkbox(
-                    label="Show page references (claims are checked either way)",
-                    value=True,
-                    elem_id="show-pages",
-                )
-                run_button = gr.Button("Summarize", variant="primary", elem_id="summarize")
-                gr.Examples(EXAMPLES, inputs=[arxiv_box], label="Examples")
-                with gr.Accordion("How it works", open=False):
-                    gr.Markdown(HOW_IT_WORKS)
-            with gr.Column(scale=2):
-                status_box = gr.Markdown("Ready.", elem_id="status")
-                header_box = gr.Markdown(
-                    elem_id="paper-header", buttons=["copy"], latex_delimiters=LATEX
-                )
-                tldr_box = gr.Markdown(
-                    elem_id="stage-tldr", buttons=["copy"], latex_delimiters=LATEX
-                )
+                run_button = gr.Button(T("summarize"), variant="primary", elem_id="summarize")
+                with gr.Accordion(T("options"), open=False, elem_id="options"):
+                    engine_box = gr.Dropdown(engine_choices, value=default, label=T("engine_label"))
+                    model_box = gr.Textbox(
+                        label=T("model_label"), placeholder=f"default: {settings.model} for Gemini"
+                    )
+                    key_box = gr.Textbox(
+                        label=T("key_label"),
+                        type="password",
+                        placeholder=T("key_placeholder"),
+                        elem_id="api-key",
+                    )
+                    fresh_box = gr.Checkbox(label=T("fresh_label"), value=False)
+                    pages_box = gr.Checkbox(
+                        label=T("pages_label"), value=True, elem_id="show-pages"
+                    )
+                gr.Examples(_examples(), inputs=[arxiv_box, pdf_box], label=T("examples"))
+                with gr.Accordion(T("how_it_works"), open=False):
+                    gr.Markdown(T("how_it_works_text"))
+            with gr.Column(scale=3, elem_id="result"):
+                status_box = gr.Markdown(T("ready"), elem_id="status")
+                with gr.Row(elem_id="result-tools"):
+                    md_button = gr.DownloadButton(
+                        T("download_md"), visible=False, variant="primary", elem_id="download-md"
+                    )
+                    zip_button = gr.DownloadButton(
+                        T("download_zip"), visible=False, elem_id="download-zip"
+                    )
+                    copy_all = gr.Button(T("copy_all"), elem_id="copy-all", size="md")
+                header_box = gr.Markdown(elem_id="paper-header", latex_delimiters=LATEX)
+                tldr_box, _c, retry_tldr = _part("tldr")
+                basic_box, _c, _r = _part("basic")
+                overview_box, _c, retry_overview = _part("overview")
+                methods_box, _c, retry_methods = _part("methods")
+                conclusion_box, _c, retry_conclusion = _part("conclusion")
                 gallery_box = gr.Gallery(
-                    label="Figures", columns=4, height="auto", elem_id="figures", visible=False
+                    label=T("figures"),
+                    columns=2,
+                    height="auto",
+                    object_fit="contain",
+                    elem_id="figures",
+                    visible=False,
+                    allow_preview=True,
                 )
-                overview_box = gr.Markdown(
-                    elem_id="stage-overview", buttons=["copy"], latex_delimiters=LATEX
-                )
-                methods_box = gr.Markdown(
-                    elem_id="stage-methods", buttons=["copy"], latex_delimiters=LATEX
-                )
-                conclusion_box = gr.Markdown(
-                    elem_id="stage-conclusion", buttons=["copy"], latex_delimiters=LATEX
-                )
-                download_box = gr.File(
-                    label="Download the summary", interactive=False, elem_id="download"
-                )
+                # The API's copy of the .md (the buttons above are the page's own).
+                download_box = gr.File(visible=False, elem_id="download")
                 build_ask_panel(
                     settings,
                     arxiv_box=arxiv_box,
@@ -344,7 +721,15 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                     model_box=model_box,
                     key_box=key_box,
                 )
+        session = gr.State({}, time_to_live=6 * 3600)
+        figures_signal = gr.State("")
 
+        copy_all.click(
+            None,
+            js=f"() => ({COPY_JS})(['#paper-header', '#stage-tldr', '#stage-basic', "
+            "'#stage-overview', '#stage-methods', '#stage-conclusion'])",
+        )
+        retry_buttons = [retry_tldr, retry_overview, retry_methods, retry_conclusion]
         summarize_inputs = [
             arxiv_box,
             pdf_box,
@@ -359,30 +744,97 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
             status_box,
             header_box,
             tldr_box,
+            basic_box,
             overview_box,
             methods_box,
             conclusion_box,
-            gallery_box,
             download_box,
+            session,
+            figures_signal,
         ]
-        handler = make_summarize_handler(settings, cache)
-        run_button.click(
-            handler,
+        handler = make_summarize_handler(settings, cache, raise_errors=False)
+        finish = make_finish_handler()
+        hidden = [md_button, zip_button, *retry_buttons, gallery_box]
+
+        def clear_tools():
+            return tuple(gr.update(visible=False) for _ in hidden)
+
+        # Enter in the arXiv box runs the same job as the button.
+        for trigger, name in ((run_button.click, "page_run"), (arxiv_box.submit, "page_enter")):
+            trigger(
+                None,
+                js=START_RUN_JS,
+                inputs=[arxiv_box, pdf_box],
+                outputs=summarize_outputs[:7],  # the status and the parts, in the browser
+                api_visibility="private",
+            )
+            trigger(clear_tools, outputs=hidden, queue=False, api_visibility="private").then(
+                handler,
+                inputs=summarize_inputs,
+                outputs=summarize_outputs,
+                api_name=name,  # named, so the API's own listener keeps "/summarize"
+                api_visibility="private",
+                concurrency_limit=settings.app_concurrency,
+                concurrency_id="summarize",
+                show_progress="hidden",  # the status line is the progress; no "Error" pills
+            ).then(
+                finish,
+                inputs=[session],
+                outputs=[md_button, zip_button, *retry_buttons],
+                api_visibility="private",
+                queue=False,
+            )
+        # The API's /summarize: the same job, its failure raised as an AppError for the client.
+        api_trigger = gr.Button(visible=False, elem_id="summarize-api")
+        api_trigger.click(
+            make_summarize_handler(settings, cache, raise_errors=True),
             inputs=summarize_inputs,
             outputs=summarize_outputs,
             api_name="summarize",
             concurrency_limit=settings.app_concurrency,
             concurrency_id="summarize",
         )
-        arxiv_box.submit(  # Enter in the arXiv box runs the same job
-            handler,
-            inputs=summarize_inputs,
-            outputs=summarize_outputs,
-            api_visibility="private",
-            concurrency_limit=settings.app_concurrency,
-            concurrency_id="summarize",
+        figures_signal.change(
+            make_figures_handler(),
+            inputs=[session],
+            outputs=[gallery_box],
+            api_name="figures",
+            show_progress="hidden",
         )
+        retry_outputs = {
+            "tldr": tldr_box,
+            "overview": overview_box,
+            "methods": methods_box,
+            "conclusion": conclusion_box,
+        }
+        for stage, button in zip(PARTS, retry_buttons, strict=True):
+            button.click(
+                lambda: gr.update(visible=False),
+                outputs=[button],
+                queue=False,
+                api_visibility="private",
+            ).then(
+                make_retry_handler(settings, cache, stage),
+                inputs=[key_box, session],
+                outputs=[status_box, retry_outputs[stage], basic_box, session],
+                api_visibility="private",
+                concurrency_limit=settings.app_concurrency,
+                concurrency_id="summarize",
+                show_progress="hidden",
+            ).then(
+                finish,
+                inputs=[session],
+                outputs=[md_button, zip_button, *retry_buttons],
+                api_visibility="private",
+                queue=False,
+            )
         build_digest_tab(settings, cache)
+
+        def browser_defaults(request: gr.Request):
+            """A browser that prefers Chinese gets Chinese output by default."""
+            return "zh" if _ui_lang(request) == "zh" else gr.skip()
+
+        demo.load(browser_defaults, outputs=[language_box], queue=False, api_visibility="private")
     demo.queue(max_size=settings.app_queue_size, default_concurrency_limit=settings.app_concurrency)
     return demo
 
@@ -510,6 +962,8 @@ def launch(demo: gr.Blocks, settings: Settings | None = None, **kwargs) -> None:
     # (and optionally a Hugging Face bucket): keys must never be kept, so it stays off.
     kwargs.setdefault("run_history", False)
     kwargs.setdefault("theme", gr.themes.Soft(**THEME_FONTS))
+    kwargs.setdefault("css", CSS)
+    kwargs.setdefault("i18n", I18N)  # labels in the browser's language (English, Chinese)
     demo.launch(**kwargs)
 
 

@@ -83,13 +83,17 @@ def test_a_summary_streams_partial_outputs_before_the_final_one(app):
     job = summarize(client, "https://arxiv.org/abs/2402.00864v1")
     outputs = list(job)
     final = job.result()
-    status, header, tldr, overview, methods, conclusion, _gallery, download = final
+    status, header, tldr, basic, overview, methods, conclusion, download = final
     assert TITLE_A in header and "Ada Lovelace" in header
     assert "arxiv.org/abs/2402.00864" in header
     assert "**Key Takeaways**" in tldr and "(4)" in overview and "(1)" in methods
     assert "(4)" in conclusion and "Finished" in status
+    assert "Example University" in basic  # the affiliation the overview gave
+    # the page shows exactly the download's parts, with the same numbering
+    for part in (basic, overview, methods, conclusion):
+        assert part.split("\n", 1)[0] in Path(download).read_text(encoding="utf-8")
     # the header was on screen before all the model text was
-    early = [o for o in outputs if TITLE_A in o[1] and not o[5]]
+    early = [o for o in outputs if TITLE_A in o[1] and not o[6]]
     assert early, "the paper's title should show before the conclusion has arrived"
     assert len({o[2] for o in outputs}) > 2, "the summary should arrive in several steps"
     text = Path(download).read_text(encoding="utf-8")

@@ -105,7 +105,7 @@ def test_the_app_runs_offline_with_no_key_and_contacts_nobody(app_without_key, t
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(sample_pdf("An Offline Paper About Staged Reading"))
     client = Client(url, analytics_enabled=False, verbose=False)
-    status, header, tldr, overview, methods, conclusion, _figures, download = client.predict(
+    status, header, tldr, _basic, overview, methods, conclusion, download = client.predict(
         "", handle_file(str(pdf)), "en", None, "", "", False, api_name="/summarize"
     )
     assert "offline" in status

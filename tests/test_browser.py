@@ -99,7 +99,7 @@ def test_paste_an_id_watch_it_stream_and_download_the_markdown(page, tmp_path):
     page.screenshot(path=str(tmp_path / "summary.png"), full_page=True)
 
     with page.expect_download() as download_info:
-        page.locator("#download a").first.click()
+        page.locator("#download-md").click()
     saved = tmp_path / "download.md"
     download_info.value.save_as(saved)
     text = saved.read_text(encoding="utf-8")
@@ -109,7 +109,8 @@ def test_paste_an_id_watch_it_stream_and_download_the_markdown(page, tmp_path):
 def test_a_visitors_key_is_not_kept_in_the_browser(page):
     key = "AIza-browser-visitor-secret"
     page.fill("#arxiv-input textarea", "2402.00864")
-    page.locator("input[type=password]").first.fill(key)
+    page.locator("#options").get_by_text("Engine and options").click()
+    page.locator("#api-key input[type=password]").fill(key)
     page.click("#summarize")
     page.locator("#status").get_by_text("Finished").wait_for()
     stored = page.evaluate(

@@ -13,7 +13,7 @@ from chatpaper.pipeline import Event, SummaryState
 from chatpaper.render import render_stage
 
 STAGES = ("tldr", "overview", "methods", "conclusion")
-HEADINGS = {"overview": "## 6. Overview", "methods": "## 7. Methods", "conclusion": "## 8. End"}
+HEADINGS = {"overview": "## 2. Overview", "methods": "## 3. Methods", "conclusion": "## 4. End"}
 TEXTS = {
     "tldr": "**Summary**: A staged summarizer.\n\n**Key Takeaways**:\n- one\n- two\n",
     "overview": "- **Affiliation**: Cambridge\n\n(1) **Background**: text.\n(2) **Past**: more.\n",

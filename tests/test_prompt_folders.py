@@ -178,4 +178,4 @@ def test_an_installed_wheel_summarizes_a_pdf_offline_with_its_bundled_prompts(tm
     )
     assert done.returncode == 0, done.stderr
     assert "# Staged Reading of Scientific Papers" in done.stdout
-    assert "## 7. " in done.stdout and "staged summarizer" in done.stdout
+    assert "## 3. " in done.stdout and "staged summarizer" in done.stdout
