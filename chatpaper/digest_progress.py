@@ -111,7 +111,7 @@ def about_paper(title: str, text: str) -> str:
 
 
 def part_problem(stage: str | None, reason: str, lang: Language, *, failed: bool) -> str:
-    """"the summary failed: <reason>": a stage named in the reader's words, not ours."""
+    """A stage's problem in the reader's words, not ours: "the summary failed: <reason>"."""
     table = _TEXT.get(lang.code, _TEXT["en"])
     part = table.get(stage or "part", table["part"])
     key = "part_failed" if failed else "part_warning"
@@ -119,7 +119,7 @@ def part_problem(stage: str | None, reason: str, lang: Language, *, failed: bool
 
 
 def format_progress(count: DigestCount, lang: Language) -> str:
-    """"3 of 10 papers done (1 failed) in 42 s · writing: A; B" (or in Chinese)."""
+    """The line both screens show: "3 of 10 papers done (1 failed) in 42 s · writing: A; B"."""
     line = _text(lang, "count").format(done=count.done, total=count.total)
     if count.failed:
         line += _text(lang, "failed").format(failed=count.failed)

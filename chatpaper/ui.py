@@ -433,7 +433,7 @@ def make_digest_handler(settings: Settings, cache: ResultsCache | None):
                 heartbeat=1.0,
             )
             status, post = "Searching arXiv…", ""
-            line, note, counted = status, "", None
+            line, note, counted, lasting = status, "", None, False
             yield status, "", None
             for event in progress:
                 if event.post is not None:
@@ -442,11 +442,11 @@ def make_digest_handler(settings: Settings, cache: ResultsCache | None):
                     continue
                 if event.count is not None:
                     moved = (event.count.done, event.count.in_flight)
-                    if moved != counted:  # news about one paper lasts until the count moves
-                        note, counted = "", moved
-                    line = event.message
+                    if moved != counted and not lasting:  # a wait is news until the count moves
+                        note = ""
+                    counted, line = moved, event.message
                 elif event.index and event.kind in ("status", "warning"):
-                    note = event.message
+                    note, lasting = event.message, event.kind == "warning"  # a failure stays
                 elif event.kind != "entry":
                     line = event.message
                 status = f"{line}\n\n{note}" if note else line

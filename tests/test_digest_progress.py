@@ -221,6 +221,7 @@ def test_the_tab_streams_the_same_progress_lines_and_a_fresh_run_asks_the_model_
     asked = len(gemini.generate_requests)
     again = statuses_of(handler, *form, False, False)
     cached = len(gemini.generate_requests) - asked
+    gemini.enqueue(permission_denied(), match="Title: Sampler 2:")
     fresh = statuses_of(handler, *form, False, True)
     refreshed = len(gemini.generate_requests) - asked - cached
 
@@ -233,3 +234,6 @@ def test_the_tab_streams_the_same_progress_lines_and_a_fresh_run_asks_the_model_
         assert done == sorted(done) and done[-1] == 4
         assert run[-1].startswith("Digest ready: 4 papers in ")
     assert any(" · writing: Sampler " in s for s in first + fresh)
+    # the failure shows under the count, in words, and stays there to the end
+    assert "(1 failed)" in fresh[-1]
+    assert fresh[-1].split("\n\n")[1].startswith("Sampler 2: the summary failed: ")
