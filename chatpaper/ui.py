@@ -449,7 +449,7 @@ def make_digest_handler(settings: Settings, cache: ResultsCache | None):
                     note, lasting = event.message, event.kind == "warning"  # a failure stays
                 elif event.kind != "entry":
                     line = event.message
-                status = f"{line}\n\n{note}" if note else line
+                status = html.escape(f"{line}\n\n{note}" if note else line, quote=False)
                 yield status, digest_mod.post_body(post), None
         except ChatPaperError as err:
             raise gr.Error(_plain(str(err)), print_exception=False) from None

@@ -237,3 +237,21 @@ def test_the_tab_streams_the_same_progress_lines_and_a_fresh_run_asks_the_model_
     # the failure shows under the count, in words, and stays there to the end
     assert "(1 failed)" in fresh[-1]
     assert fresh[-1].split("\n\n")[1].startswith("Sampler 2: the summary failed: ")
+
+
+def test_a_title_that_looks_like_markup_shows_as_text_in_the_tab(arxiv, tmp_path):
+    pytest.importorskip("gradio")
+    from chatpaper.ui import make_digest_handler
+
+    arxiv.add_paper(
+        "2402.05001",
+        title="<b>Bold</b> Claims Need Evidence",
+        abstract="We show that bold claims need evidence. Evidence comes from experiments here.",
+        published="2024-02-05T10:00:00Z",
+    )
+    handler = make_digest_handler(settings_for(arxiv, tmp_path), None)
+
+    statuses = statuses_of(handler, "claims", "", "2024-02-05", 1, "en", "offline", "", False)
+
+    assert any("writing: &lt;b&gt;Bold&lt;/b&gt; Claims Need Evidence" in s for s in statuses)
+    assert not any("<b>" in s for s in statuses)
