@@ -317,6 +317,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
                 continue
             if event.kind == "done":
                 post = event.post or ""
+            if event.kind in ("stage", "paper"):  # the progress lines say it in words
+                continue
             print(event.message, file=sys.stderr, flush=True)
     except KeyboardInterrupt:
         progress.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,14 @@ from typing import TYPE_CHECKING, Any
 from . import guard
 from .cache import ResultsCache
 from .config import Settings
+from .digest_progress import (
+    DigestCount,
+    about_paper,
+    format_finished,
+    format_progress,
+    part_problem,
+    short_title,
+)
 from .errors import ChatPaperError, InvalidSourceError
 from .fanout import fan_out
 from .i18n import Language, get_language
@@ -48,7 +57,14 @@ if TYPE_CHECKING:
     from .arxiv import ArxivClient
     from .llm.base import Backend
 
-__all__ = ["DigestEntry", "DigestProgress", "NoPapersError", "post_body", "run_digest"]
+__all__ = [
+    "DigestCount",
+    "DigestEntry",
+    "DigestProgress",
+    "NoPapersError",
+    "post_body",
+    "run_digest",
+]
 
 log = logging.getLogger(__name__)
 
@@ -175,12 +191,17 @@ class DigestProgress:
 
     search    one page of arXiv results arrived
     selected  the papers of the post are known (``total``)
-    status    transient news (a wait, a cache hit)
-    stage     a stage of paper ``index`` started or finished
+    status    transient news (a wait, a retry)
+    stage     a stage of paper ``index`` started or finished (for programs, not people)
     warning   something the user should know about paper ``index``
     paper     paper ``index`` is finished (``entry``); papers finish in any order
+    progress  how far the digest is (``count``): papers done, papers being written now
     entry     the next entry in post order is ready; ``post`` is the post so far
-    done      the whole post is in ``post``
+    done      the whole post is in ``post``; ``count`` is the final tally
+
+    What a person reads is ``message``: the search lines, then ``progress`` lines
+    ("3 of 10 papers done in 42 s · writing: A; B"), the per-paper ``status`` and
+    ``warning`` lines, and ``done``. ``index`` is a paper's place in the post, not progress.
     """
 
     kind: str
@@ -191,6 +212,7 @@ class DigestProgress:
     stage: str | None = None
     entry: DigestEntry | None = None
     post: str | None = None
+    count: DigestCount | None = None
 
 
 class _Cancelled(Exception):
@@ -198,6 +220,7 @@ class _Cancelled(Exception):
 
 
 Emit = Callable[[DigestProgress], None]
+Clock = Callable[[], float]
 
 
 @dataclass
@@ -217,16 +240,63 @@ class _Run:
     def report(
         self, emit: Emit, kind: str, index: int, meta: PaperMeta, message: str, **kw: Any
     ) -> None:
-        label = f"{meta.arxiv_id}{meta.version or ''}"
         emit(
             DigestProgress(
                 kind,
-                f"[{index}/{self.total}] {label} {message}",
+                about_paper(short_title(meta.title, meta.arxiv_id or ""), message),
                 index=index,
                 total=self.total,
                 arxiv_id=meta.arxiv_id,
                 **kw,
             )
+        )
+
+
+class _Tally:
+    """The count the user reads, kept on the caller's thread from the workers' events:
+    papers done only ever grows, a failure counts as done, and the papers in flight are
+    listed in the order they started (so the names do not shuffle)."""
+
+    def __init__(
+        self, selection: Sequence[PaperMeta], lang: Language, started: float, clock: Clock
+    ):
+        self.titles = [short_title(m.title, m.arxiv_id or "") for m in selection]
+        self.lang = lang
+        self.started = started
+        self.clock = clock
+        self.running: dict[int, str] = {}  # post index -> short title, in start order
+        self.finished: set[int] = set()
+        self.failed = 0
+        self.last_shown = started
+
+    def start(self, index: int) -> bool:
+        if index in self.finished or index in self.running:
+            return False
+        self.running[index] = self.titles[index - 1]
+        return True
+
+    def finish(self, index: int, failed: bool) -> bool:
+        self.running.pop(index, None)
+        if index in self.finished:
+            return False
+        self.finished.add(index)
+        self.failed += int(failed)
+        return True
+
+    def count(self) -> DigestCount:
+        return DigestCount(
+            done=len(self.finished),
+            total=len(self.titles),
+            in_flight=tuple(self.running.values()),
+            failed=self.failed,
+            elapsed=self.clock() - self.started,
+        )
+
+    def progress(self) -> DigestProgress:
+        count = self.count()
+        self.last_shown = self.clock()
+        return DigestProgress(
+            "progress", format_progress(count, self.lang), total=count.total, count=count
         )
 
 
@@ -398,11 +468,14 @@ def _summarize(
                 report("stage", f"{event.stage}…", stage=event.stage)
             elif event.kind == "stage_done":
                 report("stage", f"{event.stage} done", stage=event.stage)
-            elif event.kind == "status":
+            elif event.kind == "status" and event.stage:
+                # a stage's own news (a wait, a re-ask); the job's "Summarizing with ..." is
+                # the same for every paper and the count line says it better
                 report("status", event.text, stage=event.stage)
             elif event.kind in ("warning", "error"):
-                what = "failed" if event.kind == "error" else "warning"
-                report("warning", f"{event.stage} {what}: {event.text}")
+                failed = event.kind == "error"
+                text = part_problem(event.stage, event.text, run.lang, failed=failed)
+                report("warning", text, stage=event.stage)
     finally:
         events.close()  # on cancel, this stops the job's own stage workers
     entry.from_cache = job.from_cache
@@ -447,7 +520,7 @@ def _paper_work(run: _Run) -> Callable[[tuple[int, PaperMeta], Emit, threading.E
         emit(
             DigestProgress(
                 "paper",
-                f"[{index}/{run.total}] {entry.label} {state}{source}",
+                about_paper(short_title(meta.title, entry.label), state + source),
                 index=index,
                 total=run.total,
                 arxiv_id=meta.arxiv_id,
@@ -477,6 +550,8 @@ def run_digest(
     concurrency: int | None = None,
     page_size: int = PAGE_SIZE,
     now: datetime | None = None,
+    heartbeat: float | None = None,
+    clock: Clock = time.monotonic,
 ) -> Iterator[DigestProgress]:
     """Search arXiv, summarize the papers of the window concurrently, stream the post.
 
@@ -486,9 +561,12 @@ def run_digest(
     ``cache``, so a run that was interrupted and started again only calls the model for the
     papers it had not finished. ``figures_dir`` (a folder next to the post) turns on figure
     screenshots, linked relative to the post. Closing the generator stops the workers at
-    their next step.
+    their next step. ``heartbeat`` (seconds) adds a ``progress`` event at least that often
+    while papers are being written, so a screen can show the time running.
     """
     from .arxiv import ArxivClient
+
+    began = clock()
 
     lang = language if isinstance(language, Language) else get_language(language)
     if not 1 <= max_papers <= MAX_PAPERS:
@@ -552,12 +630,30 @@ def run_digest(
     workers = limit * 2 if needs_pdf else limit
     ready: dict[int, DigestEntry] = {}
     shown: list[DigestEntry] = []
+    tally = _Tally(selection, lang, began, clock)
+    yield tally.progress()
     progress = fan_out(
-        list(enumerate(selection, start=1)), _paper_work(run), workers=workers, name="digest"
+        list(enumerate(selection, start=1)),
+        _paper_work(run),
+        workers=workers,
+        name="digest",
+        tick=tally.progress if heartbeat else None,
+        tick_every=heartbeat or 1.0,
     )
     try:
         for event in progress:
+            if event.kind == "progress":  # the heartbeat, made by the tally itself
+                if len(tally.finished) < total:  # "10 of 10" is said once, when it happens
+                    yield event
+                continue
             yield event
+            if event.kind == "stage" and event.stage == "start" and tally.start(event.index):
+                yield tally.progress()
+            elif event.kind == "paper" and event.entry is not None:
+                if tally.finish(event.index, event.entry.failed):
+                    yield tally.progress()
+            elif heartbeat and clock() - tally.last_shown >= heartbeat:
+                yield tally.progress()
             if event.kind != "paper" or event.entry is None:
                 continue
             ready[event.index] = event.entry
@@ -567,7 +663,7 @@ def run_digest(
                 post = render_post(query, when, shown, lang, category=category, note=note)
                 yield DigestProgress(
                     "entry",
-                    f"[{len(shown)}/{total}] {next_entry.label} added to the post",
+                    about_paper(tally.titles[len(shown) - 1], "added to the post"),
                     index=len(shown),
                     total=total,
                     arxiv_id=next_entry.meta.arxiv_id,
@@ -576,13 +672,12 @@ def run_digest(
                 )
     finally:
         progress.close()
-    failed = sum(1 for e in shown if e.failed or e.notes)
-    summary = f"{total} paper(s) written"
-    if failed:
-        summary += f"; {failed} with a problem noted in its entry"
+    problems = sum(1 for e in shown if e.failed or e.notes)
+    final = tally.count()
     yield DigestProgress(
         "done",
-        summary + ".",
+        format_finished(final, problems, lang),
         total=total,
         post=render_post(query, when, shown, lang, category=category, note=note),
+        count=final,
     )

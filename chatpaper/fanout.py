@@ -25,13 +25,17 @@ def fan_out(
     *,
     workers: int,
     name: str = "fanout",
+    tick: Callable[[], E] | None = None,
+    tick_every: float = 1.0,
 ) -> Iterator[E]:
     """Call ``work(item, emit, cancel)`` for every item, at most ``workers`` at a time, and
     yield each value a worker passes to ``emit``, in the order they arrive.
 
     ``work`` must not raise (it owns its error handling: a failure of one item is one of its
     events, never the end of the others). Closing the generator sets ``cancel``, which the
-    workers check between steps, and drops the items that had not started.
+    workers check between steps, and drops the items that had not started. With ``tick``,
+    a value it makes is yielded whenever ``tick_every`` seconds pass without news (a clock
+    the caller can show while every worker waits on a slow call).
     """
     pending = list(items)
     if not pending:
@@ -54,7 +58,12 @@ def fan_out(
             pool.submit(run, item)
         running = len(pending)
         while running:
-            value = out.get()
+            try:
+                value = out.get(timeout=tick_every if tick is not None else None)
+            except queue.Empty:
+                assert tick is not None
+                yield tick()
+                continue
             if value is _DONE:
                 running -= 1
                 continue

@@ -849,7 +849,9 @@ def _digest_stem(topic: str, day: str) -> str:
 
 
 def make_digest_handler(settings: Settings, cache: ResultsCache | None):
-    """The tab's generator: (status, post preview, download) as papers are written."""
+    """The tab's generator: (status, post preview, download) as papers are written. The
+    status is the digest's own progress line (what the CLI prints), ticking every second,
+    with the latest news about one paper (a wait, a failure) under it."""
 
     def digest(
         topic: str | None,
@@ -860,6 +862,7 @@ def make_digest_handler(settings: Settings, cache: ResultsCache | None):
         engine: str | None,
         api_key: str | None,
         deep: bool | None,
+        fresh: bool | None = False,
     ) -> Iterator[tuple[str, str, str | None]]:
         try:
             topic = (topic or "").strip()
@@ -878,13 +881,27 @@ def make_digest_handler(settings: Settings, cache: ResultsCache | None):
                 api_key=(api_key or "").strip() or None,
                 deep=bool(deep),
                 cache=cache,
+                refresh=bool(fresh),
+                heartbeat=1.0,
             )
             status, post = "Searching arXiv…", ""
+            line, note, counted, lasting = status, "", None, False
             yield status, "", None
             for event in progress:
                 if event.post is not None:
                     post = event.post
-                status = event.message
+                if event.kind in ("stage", "paper"):  # the progress line says it in words
+                    continue
+                if event.count is not None:
+                    moved = (event.count.done, event.count.in_flight)
+                    if moved != counted and not lasting:  # a wait is news until the count moves
+                        note = ""
+                    counted, line = moved, event.message
+                elif event.index and event.kind in ("status", "warning"):
+                    note, lasting = event.message, event.kind == "warning"  # a failure stays
+                elif event.kind != "entry":
+                    line = event.message
+                status = html.escape(f"{line}\n\n{note}" if note else line, quote=False)
                 yield status, digest_mod.post_body(post), None
         except ChatPaperError as err:
             raise gr.Error(_plain(str(err)), print_exception=False) from None
@@ -933,6 +950,9 @@ def build_digest_tab(settings: Settings, cache: ResultsCache | None = None) -> N
                 label="Full structured summaries from the PDFs (4 model calls per paper)",
                 value=False,
             )
+            fresh = gr.Checkbox(
+                label="Fresh run (ignore the results cache)", value=False, elem_id="digest-fresh"
+            )
             button = gr.Button("Write the digest", variant="primary", elem_id="digest-run")
         with gr.Column(scale=2):
             status = gr.Markdown("Ready.", elem_id="digest-status")
@@ -942,7 +962,7 @@ def build_digest_tab(settings: Settings, cache: ResultsCache | None = None) -> N
             )
     button.click(
         make_digest_handler(settings, cache or open_cache(settings)),
-        inputs=[topic, category, day, count, language, engine, api_key, deep],
+        inputs=[topic, category, day, count, language, engine, api_key, deep, fresh],
         outputs=[status, post, download],
         api_name="digest",
         concurrency_limit=2,  # each digest already runs several model calls at once

@@ -371,7 +371,8 @@ def test_a_model_failure_on_one_paper_is_noted_there_and_the_others_finish(arxiv
     assert "**Summary**: " in one and "**Summary**: " in three
     failed = [e.entry for e in events if e.kind == "entry" and e.entry and e.entry.failed]
     assert [e.meta.arxiv_id for e in failed] == ["2402.04002"]
-    assert "1 with a problem" in events[-1].message
+    assert events[-1].message.startswith("Digest ready: 3 papers in ")
+    assert "(1 failed)" in events[-1].message
 
 
 def test_the_guard_catches_a_defective_answer_in_an_entry_and_the_post_stays_clean(
@@ -534,8 +535,8 @@ def test_the_offline_cli_digest_shows_progress_and_writes_a_post_that_passes_che
 
     assert code == 0
     err = capsys.readouterr().err
-    assert re.search(r"^\[1/2\] 2402\.04002v1 tldr…$", err, re.MULTILINE)
-    assert re.search(r"^\[2/2\] 2402\.04001v1 tldr…$", err, re.MULTILINE)
+    assert re.search(r"^已完成 0/2 篇，用时 \d+ 秒 · 正在撰写：Paper Two", err, re.MULTILINE)
+    assert re.search(r"^已完成 2/2 篇，用时 \d+ 秒$", err, re.MULTILINE)
     post = out.read_text(encoding="utf-8")
     assert "\n# 2024-02-04 更新\n" in post
     assert [heading_of(e) for e in entries_of(post)] == [
@@ -642,7 +643,7 @@ def test_the_digest_tab_streams_the_post_paper_by_paper_and_offers_the_md(arxiv,
     try:
         client = Client(demo.local_url, analytics_enabled=False, verbose=False)
         job = client.submit(
-            "diffusion", "", "2024-02-04", 5, "en", "offline", "", False, api_name="/digest"
+            "diffusion", "", "2024-02-04", 5, "en", "offline", "", False, False, api_name="/digest"
         )
         for _ in job:
             pass
@@ -660,7 +661,7 @@ def test_the_digest_tab_streams_the_post_paper_by_paper_and_offers_the_md(arxiv,
     assert not shown.startswith("---")  # the preview leaves the front matter out
     saved = Path(download).read_text(encoding="utf-8")
     assert Path(download).suffix == ".md" and saved.startswith("---\ntitle: diffusion\n")
-    assert "2 paper(s) written" in status
+    assert status.startswith("Digest ready: 2 papers in ")
 
 
 def test_the_digest_tab_turns_a_bad_date_into_a_message(arxiv, tmp_path):
