@@ -504,21 +504,26 @@ def make_finish_handler():
     return finish
 
 
-def make_figures_handler():
-    """The figures, in their own event: the text stream never re-sends them, and an API
-    client fetches each figure once (``/figures`` after ``/summarize``)."""
+FIGURE_FILES_LIFETIME = 120.0  # seconds: Gradio has copied them into its cache long before
 
-    def show_figures(session: dict | None) -> Iterator:
+
+def make_figures_handler(*, for_api: bool = False):
+    """The figures, in their own event: the text stream never re-sends them, and an API
+    client fetches each figure once (``/figures`` after ``/summarize``). A plain function,
+    not a generator: a generator's last value reaches a client twice, and so would every
+    figure. Gradio copies the files after we return, so their folder goes a little later."""
+
+    def show_figures(session: dict | None):
         session = session or {}
         figures = session.get("figures") or []
         if not figures:
-            yield gr.update(value=None, visible=False)
-            return
+            return [] if for_api else gr.update(value=None, visible=False)
         folder = Path(tempfile.mkdtemp(prefix="chatpaper-"))
-        try:  # Gradio copies the files into its cache before the generator resumes
-            yield gr.update(value=_gallery(figures, folder, session.get("ui", "en")), visible=True)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        timer = threading.Timer(FIGURE_FILES_LIFETIME, shutil.rmtree, (folder, True))
+        timer.daemon = True
+        timer.start()
+        items = _gallery(figures, folder, session.get("ui", "en"))
+        return items if for_api else gr.update(value=items, visible=True)
 
     return show_figures
 
@@ -798,8 +803,16 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
             make_figures_handler(),
             inputs=[session],
             outputs=[gallery_box],
-            api_name="figures",
+            api_name="page_figures",
+            api_visibility="private",
             show_progress="hidden",
+        )
+        # The API's /figures: the last /summarize's figures of this client's session.
+        api_trigger.click(
+            make_figures_handler(for_api=True),
+            inputs=[session],
+            outputs=[gallery_box],
+            api_name="figures",
         )
         retry_outputs = {
             "tldr": tldr_box,
@@ -919,14 +932,14 @@ def make_digest_handler(settings: Settings, cache: ResultsCache | None):
 
 def build_digest_tab(settings: Settings, cache: ResultsCache | None = None) -> None:
     """The "Digest" tab: a topic in, a blog post out, paper by paper (call inside gr.Blocks)."""
-    with gr.Tab("Digest"), gr.Row():
+    with gr.Tab(T("tab_digest")), gr.Row():
         with gr.Column(scale=1, min_width=300):
             topic = gr.Textbox(
-                label="Topic", placeholder="diffusion models", elem_id="digest-topic"
+                label=T("digest_topic"), placeholder="diffusion models", elem_id="digest-topic"
             )
-            category = gr.Textbox(label="arXiv category (optional)", placeholder="cs.CV")
+            category = gr.Textbox(label=T("digest_category"), placeholder="cs.CV")
             day = gr.Textbox(
-                label="Date (YYYY-MM-DD, UTC)",
+                label=T("digest_date"),
                 placeholder=f"empty: the last {digest_mod.DEFAULT_DAYS} days",
                 elem_id="digest-date",
             )
@@ -935,30 +948,30 @@ def build_digest_tab(settings: Settings, cache: ResultsCache | None = None) -> N
                 DIGEST_MAX_PAPERS,
                 value=digest_mod.DEFAULT_MAX_PAPERS,
                 step=1,
-                label="Papers (newest first)",
+                label=T("digest_count"),
             )
-            language = gr.Dropdown(LANGUAGE_CHOICES, value="en", label="Language")
+            language = gr.Dropdown(LANGUAGE_CHOICES, value="en", label=T("digest_language"))
             engine = gr.Dropdown(
-                _engine_choices(settings), value=default_engine(settings), label="Engine"
+                _engine_choices(settings), value=default_engine(settings), label=T("engine_label")
             )
             api_key = gr.Textbox(
-                label="Your Gemini API key (optional, used for this request only)",
+                label=T("key_label"),
                 type="password",
-                placeholder="leave empty to use the server's key",
+                placeholder=T("key_placeholder"),
             )
             deep = gr.Checkbox(
-                label="Full structured summaries from the PDFs (4 model calls per paper)",
+                label=T("digest_deep"),
                 value=False,
             )
             fresh = gr.Checkbox(
-                label="Fresh run (ignore the results cache)", value=False, elem_id="digest-fresh"
+                label=T("fresh_label"), value=False, elem_id="digest-fresh"
             )
-            button = gr.Button("Write the digest", variant="primary", elem_id="digest-run")
+            button = gr.Button(T("digest_run"), variant="primary", elem_id="digest-run")
         with gr.Column(scale=2):
-            status = gr.Markdown("Ready.", elem_id="digest-status")
+            status = gr.Markdown(T("digest_ready"), elem_id="digest-status")
             post = gr.Markdown(elem_id="digest-post", buttons=["copy"])
             download = gr.File(
-                label="Download the post (.md)", interactive=False, elem_id="digest-download"
+                label=T("digest_download"), interactive=False, elem_id="digest-download"
             )
     button.click(
         make_digest_handler(settings, cache or open_cache(settings)),
