@@ -28,6 +28,7 @@ from chatpaper.llm.offline import (
     extractive_answer,
     is_quotable,
     normalize_space,
+    paper_sentences,
     split_sentences,
     step_name,
 )
@@ -341,6 +342,13 @@ def test_overview_without_affiliation_says_not_stated():
             "University of Massachusetts Amherst",
         ),
         ("TAL AUGUST, University of Washington, USA", "University of Washington, USA"),
+        # A labelled affiliation is one even without an institution's word (issue 12: the
+        # bundled example paper's "Affiliation: The chatpaper project ..." was "not stated").
+        (
+            "Affiliation: The chatpaper project (open-source software)",
+            "The chatpaper project (open-source software)",
+        ),
+        ("Affiliations: Mozilla Foundation; Wikimedia", "Mozilla Foundation"),
     ],
 )
 def test_overview_takes_the_affiliation_printed_on_page_one(line, expected):
@@ -352,6 +360,21 @@ def test_overview_takes_the_affiliation_printed_on_page_one(line, expected):
     )
     answer = extractive_answer(paper, "overview", "English")
     assert f"- **Affiliation**: {expected}\n" in answer
+
+
+def test_a_sentence_about_affiliations_is_no_affiliation():
+    """Only a label with its colon names an affiliation without an institution's word."""
+    paper = make_paper()
+    paper.meta.affiliations = []
+    paper.pages[0] = Page(
+        1,
+        PAGE1.replace(
+            "1University of Cambridge 2Imperial College London",
+            "Affiliations of the authors are given at the end of the paper",
+        ),
+    )
+    answer = extractive_answer(paper, "overview", "English")
+    assert "- **Affiliation**: not stated in the paper" in answer
 
 
 def test_several_steps_from_one_part_are_named_by_their_own_words():
@@ -662,3 +685,28 @@ def test_a_sentence_that_stands_twice_in_the_paper_is_quoted_once():
     paper = Paper(source="x.pdf", meta=PaperMeta(title="T", abstract=text), pages=[Page(1, text)])
     answer = extractive_answer(paper, "methods", "English")
     assert answer.count(sentence) == 1
+
+
+def test_a_caption_under_a_chart_is_not_quoted_with_the_chart_labels():
+    """Bug (issue 12): a chart's axis and legend labels (lines with no full stop) ran into the
+    caption below them, and "Changed figures marked Ten test papers (10) ... Figure 1:
+    Detection rates ..." was quoted as the paper's performance."""
+    page = (
+        "Results\n"
+        "The check found the right page for 98.5% of the moved citations on all papers.\n"
+        "80%\n90%\n100% 100.0 100.0\nCorrect citations verified\n96.6\n98.5\n"
+        "Changed figures marked\nTen test papers (10) LitQA2 papers (30)\n"
+        "Figure 1: Detection rates of the check on the ten test papers, in percent.\n"
+        "Table 2: Costs of the check on every paper set, in seconds.\n"
+    )
+    paper = Paper(
+        source="x.pdf",
+        meta=PaperMeta(title="Checking page citations"),
+        pages=[Page(1, page)],
+        sections=[Section("Results", "results", 1, page)],
+    )
+    quoted = [s.text for s in paper_sentences(paper)]
+    assert not [q for q in quoted if "Detection rates" in q or "Costs of the check" in q]
+    assert "The check found the right page for 98.5% of the moved citations on all papers." in (
+        quoted
+    )

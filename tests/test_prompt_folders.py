@@ -168,6 +168,17 @@ def test_an_installed_wheel_summarizes_a_pdf_offline_with_its_bundled_prompts(tm
         check=True,
     ).stdout.strip()
     assert where == str(Path(fresh_site) / "chatpaper" / "bundled_prompts")
+    shipped = subprocess.run(  # the bundled example paper (issue 12) is in the wheel too
+        [python, "-c", "from chatpaper.examples import example_pdf; print(example_pdf())"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert shipped == str(Path(fresh_site) / "chatpaper" / "examples" / "chatpaper-example.pdf")
+    bundled = REPO / "chatpaper" / "examples" / "chatpaper-example.pdf"
+    assert Path(shipped).read_bytes() == bundled.read_bytes()
     done = subprocess.run(
         [python, "-m", "chatpaper", "summarize", pdf, "--engine", "offline", "--no-cache"],
         cwd=tmp_path,

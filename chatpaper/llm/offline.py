@@ -132,6 +132,9 @@ def split_sentences(block: str) -> list[tuple[int, int]]:
 
 
 _CAPTION = CAPTION_LINE_RE
+# A caption's first line: "Figure 1:", "Fig. 2.", "Table 3 |". No sentence runs into it, though
+# a chart's labels above it (lines without a full stop) would otherwise be glued to its front.
+_CAPTION_OPENING = re.compile(r"^(?:Figure|Fig\.?|Table|Tab\.)\s?\d{1,3}\s?[:.|]\s", re.I)
 _URL_OR_EMAIL = re.compile(r"https?://|www\.|\b[\w.+-]+@[\w-]+\.[\w.]+")
 _JUNK = re.compile(
     r"[\ufffd\ue000-\uf8ff]"  # unmapped glyphs, private-use characters
@@ -319,6 +322,7 @@ def paper_sentences(paper: Paper) -> list[Sentence]:
         # Cuts: spans no sentence may cross (break lines, section headings).
         cuts = [(a.heading_start, a.offset) for a in anchors if a.page == number]
         cuts += [(at, at + len(line)) for at, line in page.lines if _is_break_line(line)]
+        cuts += [(at, at) for at, line in page.lines if _CAPTION_OPENING.match(line)]
         cuts.sort()
         blocks, position = [], 0
         for cut_start, cut_end in cuts:
@@ -811,6 +815,8 @@ _NOT_AFFILIATION = re.compile(
     re.IGNORECASE,
 )
 _AFFILIATION_LABEL = re.compile(r"^(?:author affiliations?|affiliations?)\s*[:：]?\s*", re.I)
+# "Affiliation: The X project": a label with its colon names an affiliation whatever its words.
+_LABELLED_AFFILIATION = re.compile(r"^(?:author affiliations?|affiliations?)\s*[:：]\s*\S", re.I)
 # Affiliation markers: "1Department", "aGuangdong", "♢Allen", "αAllen", "*", "†".
 _MARKER = r"(?:\d{1,2}|[a-z](?=[A-Z][a-z])|[^\w\s(\"“'‘&]|[\u0370-\u03ff])"
 _AFFILIATION_LEAD = re.compile(rf"^(?:{_MARKER}[\s,]*)+")
@@ -830,7 +836,8 @@ def page_one_affiliation(paper: Paper) -> str | None:
             line = normalize_space(raw[:500])
             if _ENDS_MID_NAME.search(line) and index + 1 < len(raws):  # "University of" / "X"
                 line = normalize_space(f"{line} {raws[index + 1][:500]}")
-            if not _AFFILIATION_WORD.search(line) or _NOT_AFFILIATION.search(line):
+            labelled = bool(_LABELLED_AFFILIATION.match(line))
+            if not (labelled or _AFFILIATION_WORD.search(line)) or _NOT_AFFILIATION.search(line):
                 continue
             line = _CAPS_NAME.sub("", _AFFILIATION_LABEL.sub("", line, count=1), count=1)
             line = _AFFILIATION_LEAD.sub("", line, count=1)
@@ -840,7 +847,7 @@ def page_one_affiliation(paper: Paper) -> str | None:
             line = line.strip(" ,;.")
             if len(line) > MAX_AFFILIATION_CHARS:
                 line = line[: line.rfind(",", 0, MAX_AFFILIATION_CHARS)].strip(" ,")
-            if len(line.split()) >= 2 and _AFFILIATION_WORD.search(line):
+            if len(line.split()) >= 2 and (labelled or _AFFILIATION_WORD.search(line)):
                 return line
     return None
 
