@@ -192,7 +192,7 @@ def render_basic_info(paper: Paper, state: SummaryState, lang: Language) -> str:
     affiliation = affiliation or (paper.meta.affiliations[0] if paper.meta.affiliations else None)
     not_stated = labels["not_stated"]
     pending = overview is None or not overview.done  # the overview may still name them
-    missing = "…" if pending else not_stated
+    missing = "…" if pending else ("—" if overview.error else not_stated)
     keywords_shown = escape_html(keywords) if keywords else missing
     affiliation_shown = escape_html(affiliation) if affiliation else missing
     return "\n".join(

@@ -604,18 +604,21 @@ def sweep_scratch_folders(max_age: float = SCRATCH_MAX_AGE) -> int:
     return removed
 
 
-def _examples() -> list[list]:
-    """The arXiv examples, and the bundled example paper an offline newcomer can click."""
+def _examples() -> tuple[list[list], list[str]]:
+    """The examples and their button labels: the bundled example paper first (a newcomer
+    with no key and no network can click it), then two arXiv papers."""
     rows: list[list] = [[text, None] for text in ARXIV_EXAMPLES]
+    labels = [f"arXiv {text.rsplit('/', 1)[-1]}" for text in ARXIV_EXAMPLES]
     try:
         from .examples import example_pdf
 
         path = example_pdf()
     except ImportError:
-        return rows
+        return rows, labels
     if path.is_file():
         rows.insert(0, ["", str(path)])
-    return rows
+        labels.insert(0, f"PDF: {path.name}")
+    return rows, labels
 
 
 def _part(name: str) -> tuple[gr.Markdown, gr.Button, gr.Button | None]:
@@ -654,7 +657,7 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
     with gr.Blocks(title="chatpaper", delete_cache=(3600, 86400)) as demo:
         gr.Markdown("# chatpaper", elem_id="app-title")
         gr.Markdown(T("tagline"), elem_id="tagline")
-        with gr.Tab(T("tab_summarize")), gr.Row(equal_height=False):
+        with gr.Tab(T("tab_summarize"), elem_id="tab-summarize"), gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300, elem_id="inputs"):
                 arxiv_box = gr.Textbox(
                     label=T("arxiv_label"),
@@ -687,7 +690,14 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                     pages_box = gr.Checkbox(
                         label=T("pages_label"), value=True, elem_id="show-pages"
                     )
-                gr.Examples(_examples(), inputs=[arxiv_box, pdf_box], label=T("examples"))
+                example_rows, example_labels = _examples()
+                gr.Examples(
+                    example_rows,
+                    inputs=[arxiv_box, pdf_box],
+                    label=T("examples"),
+                    example_labels=example_labels,
+                    elem_id="examples",
+                )
                 with gr.Accordion(T("how_it_works"), open=False):
                     gr.Markdown(T("how_it_works_text"))
             with gr.Column(scale=3, elem_id="result"):
@@ -715,8 +725,13 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                     visible=False,
                     allow_preview=True,
                 )
-                # The API's copy of the .md (the buttons above are the page's own).
+                # The API's copy of the .md (the buttons above are the page's own), and the
+                # never-shown trigger of the API's own listeners. Inside the tab: a component
+                # between two tabs would split them into two tab bars.
                 download_box = gr.File(visible=False, elem_id="download")
+                api_trigger = gr.Button(visible=False, elem_id="summarize-api")
+                session = gr.State({}, time_to_live=6 * 3600)
+                figures_signal = gr.State("")
                 build_ask_panel(
                     settings,
                     arxiv_box=arxiv_box,
@@ -726,9 +741,6 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                     model_box=model_box,
                     key_box=key_box,
                 )
-        session = gr.State({}, time_to_live=6 * 3600)
-        figures_signal = gr.State("")
-
         copy_all.click(
             None,
             js=f"() => ({COPY_JS})(['#paper-header', '#stage-tldr', '#stage-basic', "
@@ -790,7 +802,6 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                 queue=False,
             )
         # The API's /summarize: the same job, its failure raised as an AppError for the client.
-        api_trigger = gr.Button(visible=False, elem_id="summarize-api")
         api_trigger.click(
             make_summarize_handler(settings, cache, raise_errors=True),
             inputs=summarize_inputs,
@@ -932,7 +943,7 @@ def make_digest_handler(settings: Settings, cache: ResultsCache | None):
 
 def build_digest_tab(settings: Settings, cache: ResultsCache | None = None) -> None:
     """The "Digest" tab: a topic in, a blog post out, paper by paper (call inside gr.Blocks)."""
-    with gr.Tab(T("tab_digest")), gr.Row():
+    with gr.Tab(T("tab_digest"), elem_id="tab-digest"), gr.Row():
         with gr.Column(scale=1, min_width=300):
             topic = gr.Textbox(
                 label=T("digest_topic"), placeholder="diffusion models", elem_id="digest-topic"
@@ -997,6 +1008,9 @@ def launch(demo: gr.Blocks, settings: Settings | None = None, **kwargs) -> None:
     kwargs.setdefault("theme", gr.themes.Soft(**THEME_FONTS))
     kwargs.setdefault("css", CSS)
     kwargs.setdefault("i18n", I18N)  # labels in the browser's language (English, Chinese)
+    # The bundled example paper lives in the package (site-packages once installed): Gradio
+    # serves example files only from folders it is told about.
+    kwargs.setdefault("allowed_paths", [str(Path(__file__).parent / "examples")])
     demo.launch(**kwargs)
 
 

@@ -281,3 +281,27 @@ def test_a_failed_part_can_be_retried_alone(browser, app_url, replies, fake_gemi
     saved = tmp_path / "retried.md"
     download_info.value.save_as(saved)
     assert "Checking" in saved.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def offline_app_url(settings):
+    """The app as a newcomer runs it: no API key, so the offline engine is the default."""
+    demo, url = launch(settings)
+    yield url
+    demo.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_bundled_example_paper_works_offline(browser, offline_app_url, viewport, tmp_path):
+    page = open_page(browser, offline_app_url, viewport)
+    page.locator("#examples").get_by_text("chatpaper-example.pdf").click()
+    page.wait_for_function("() => document.querySelector('#pdf-input').innerText.includes('KB')")
+    page.click("#summarize")
+    wait_finished(page)
+    name = "desktop" if viewport is DESKTOP else "phone"
+    shoot(page, tmp_path, f"{name}-example-offline", full_page=True)
+    assert "offline" in status_text(page)
+    assert "Grounded Paper Summaries" in page.locator("#paper-header").inner_text()
+    assert "Anchor extraction" in page.locator("#stage-methods").inner_text()
+    page.locator("#figures img").first.wait_for()  # the paper's chart, in its own event
+    assert page.locator("#download-zip").is_visible()
