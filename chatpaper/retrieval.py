@@ -278,9 +278,10 @@ def expand_query(terms: list[str], abbreviations: dict) -> list[str]:
 # Passages that share the question's words without answering it: who wrote the paper, who
 # paid, where the data are; title blocks, affiliations and licence lines.
 _BOILERPLATE_HEADING = re.compile(
-    r"acknowledg|funding|author contributions?|contributions|competing interests?|conflicts? of"
-    r"|data availability|code availability|declaration|ethics|additional information"
-    r"|peer review|reporting summary|abbreviations|keywords|supplementary (?:information|material)",
+    r"[\dA-Z.]{0,8}\s*(?:acknowledg|funding|author contributions?|competing interests?"
+    r"|conflicts? of|data availability|code availability|declaration|ethics statement"
+    r"|additional information|peer review|reporting summary|abbreviations|keywords"
+    r"|supplementary (?:information|material))",
     re.I,
 )
 _BOILERPLATE_START = re.compile(
@@ -306,7 +307,7 @@ def passage_weight(passage: Passage) -> float:
     abstract, introduction, related work)."""
     text = passage.text[:MAX_PASSAGE_CHARS]
     if (
-        _BOILERPLATE_HEADING.search(passage.heading[:200])
+        _BOILERPLATE_HEADING.match(passage.heading[:200])
         or _BOILERPLATE_START.match(text)
         or len(_FRONT_MARKERS.findall(text)) >= 3
     ):

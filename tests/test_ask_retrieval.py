@@ -115,3 +115,15 @@ def test_question_framing_words_are_not_searched_but_numbers_and_units_are():
     terms = normalise("Approximately how many cells has it been shown to kill at 50 mM?")
     assert "approxim" not in terms and "mani" not in terms and "shown" not in terms
     assert "50" in terms and "mm" in terms and "cell" in terms
+
+
+def test_only_real_boilerplate_weighs_less():
+    from chatpaper.retrieval import Passage, passage_weight
+
+    def weight(heading: str, text: str = "We measured the growth of cells in two media.") -> float:
+        return passage_weight(Passage(text, 3, heading, "other"))
+
+    assert weight("Acknowledgements") < 1 and weight("7 Funding") < 1
+    assert weight("Results", "Funding This work was supported by a grant to A. B.") < 1
+    assert weight("Our contributions") == 1 and weight("Ethics of AI assistants") == 1
+    assert weight("3 Results") == 1
