@@ -216,7 +216,9 @@ def _words(text: str) -> str:
 
 
 def check_quotes(answer: str, pages: Sequence[str]) -> list[Citation]:
-    """Every quote the answer attributes to a page, looked up on that page and on the others."""
+    """Every quote the answer attributes to a page, looked up on that page and on the others.
+    A quote that starts on the cited page may go on over the page break (retrieval's
+    passages do), so the cited page is searched together with the start of the next."""
     normalised = [f" {_words(p)} " for p in pages]
     citations = []
     for match in _QUOTED.finditer(answer):
@@ -225,7 +227,7 @@ def check_quotes(answer: str, pages: Sequence[str]) -> list[Citation]:
         needle = f" {_words(quote)} "
         if needle.strip() == "":
             continue
-        on_cited = 1 <= cited <= len(pages) and needle in normalised[cited - 1]
+        on_cited = 1 <= cited <= len(pages) and _starts_on(needle, normalised, cited)
         if on_cited:
             citations.append(Citation(cited, quote, True, "verified", cited, match.end()))
             continue
@@ -233,6 +235,18 @@ def check_quotes(answer: str, pages: Sequence[str]) -> list[Citation]:
         status = "wrong_page" if elsewhere else "unsupported"
         citations.append(Citation(cited, quote, False, status, elsewhere, match.end()))
     return citations
+
+
+def _starts_on(needle: str, normalised: Sequence[str], cited: int) -> bool:
+    """The quote starts on the cited page (and may go on over the break into the next)."""
+    page = normalised[cited - 1]
+    if needle in page:
+        return True
+    if cited == len(normalised):
+        return False
+    joined = page.rstrip() + normalised[cited][:700]  # a quote is at most 600 characters
+    at = joined.find(needle)
+    return 0 <= at < len(page.rstrip())
 
 
 def check_answer(answer: str, paper: Paper, lang: Language) -> list[Citation]:

@@ -1144,6 +1144,7 @@ def build_ask_panel(
             api_name="ask" if trigger == send.click else False,
             api_visibility="public" if trigger == send.click else "private",
             concurrency_limit=settings.app_concurrency,
+            show_progress_on=[chat],  # not the question box: an error would cover the question
         )
 
     def new_chat() -> tuple[list, dict]:

@@ -103,6 +103,15 @@ def test_quotes_are_checked_against_their_pages():
     assert shown.count("not found in the paper") == 1
 
 
+def test_a_quote_that_goes_on_over_the_page_break_is_found_on_its_first_page():
+    pages = ["Methods. We showed that administration of", "exogenous LPS raised metastasis. End."]
+    answer = 'It "showed that administration of exogenous LPS raised metastasis" (p. 1).'
+    assert [(c.status, c.found_page) for c in check_quotes(answer, pages)] == [("verified", 1)]
+    # the next page alone is not the cited page
+    answer = 'It "exogenous LPS raised metastasis" (p. 1).'
+    assert check_quotes(answer, pages)[0].status == "wrong_page"
+
+
 def test_a_large_context_model_gets_the_summary_prefix_and_earlier_turns():
     from chatpaper.pipeline import build_request
 

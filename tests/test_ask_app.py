@@ -114,3 +114,18 @@ def test_bad_input_gets_one_clear_sentence(app, source, question, message):
     url, _ = app
     with pytest.raises(AppError, match=message):
         ask(client(url), question, source=source, engine="offline").result()
+
+
+def test_a_new_paper_starts_a_new_chat(app):
+    url, fake = app
+    fake.enqueue(text_reply("Answer about the first paper."), match="First question")
+    fake.enqueue(text_reply("Answer about the second paper."), match="Second question")
+    c = client(url)  # one visitor, one session
+    messages, _ = final(ask(c, "First question: what is it?"))
+    assert len(messages) == 2
+    messages, _ = final(ask(c, "Second question: and this one?", source="2403.00001"))
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    assert "Answer about the second paper." in text(messages[-1])
+    assert "First question" not in "".join(text(m) for m in messages)
+    prompt = next(r.prompt for r in fake.generate_requests if "Second question" in r.prompt)
+    assert "First question" not in prompt and "first paper" not in prompt and TITLE_B in prompt
