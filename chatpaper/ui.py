@@ -96,6 +96,7 @@ CSS = """
 #inputs { position: sticky; top: 8px; align-self: flex-start; }
 #pdf-input { min-height: 0; }
 #status { min-height: 1.6em; }
+#ask-heading p { font-weight: 600; font-size: 1.15em; margin: 4px 0; }
 #status p { margin: 0; }
 .cp-tools { justify-content: flex-end; gap: 6px; margin-top: -6px; }
 .cp-tools button { flex: 0 0 auto !important; width: auto !important; min-width: 0 !important; }
@@ -1114,26 +1115,25 @@ def build_ask_panel(
     request and is never kept in it."""
     session = gr.State({})
     with gr.Group(elem_id="ask-panel"):
-        gr.Markdown("### Ask about this paper", elem_id="ask-heading")
+        gr.Markdown(T("ask_heading"), elem_id="ask-heading")
         chat = gr.Chatbot(
-            label="Ask about this paper",
+            label=T("ask_heading"),
             show_label=False,  # the heading above says it
             elem_id="ask-chat",
-            height=420,
+            height=360,
             buttons=["copy"],
-            latex_delimiters=[{"left": "$$", "right": "$$", "display": True}],
-            placeholder="Ask a follow-up question once the paper is read: answers quote the "
-            "paper with its pages.",
+            latex_delimiters=LATEX,
+            placeholder=T("ask_chat_placeholder"),
         )
         with gr.Row():
             question = gr.Textbox(
                 show_label=False,
-                placeholder="e.g. Which datasets do they evaluate on?",
+                placeholder=T("ask_placeholder"),
                 elem_id="ask-question",
                 scale=5,
                 max_lines=4,
             )
-            send = gr.Button("Ask", elem_id="ask-send", scale=1, min_width=80)
+            send = gr.Button(T("ask_send"), elem_id="ask-send", scale=1, min_width=80)
     inputs = [arxiv_box, pdf_box, question, language_box, engine_box, model_box, key_box, session]
     handler = make_ask_handler(settings)
     for trigger in (send.click, question.submit):
