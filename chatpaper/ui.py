@@ -107,7 +107,17 @@ CSS = """
 #figures .caption-label { white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; max-width: none !important; }
 #figures img { object-fit: contain !important; }
-@media (max-width: 768px) { #inputs { position: static; } }
+#figures .thumbnail-item { aspect-ratio: auto !important; height: auto !important;
+  display: flex; flex-direction: column; }
+#figures .thumbnail-item img { height: auto !important; min-height: 120px; max-height: 560px;
+  width: 100%; }
+#figures .caption-label { position: static !important; transform: none !important;
+  text-align: left; padding: 6px 8px; }
+#figures .grid-container { padding-top: 2.4rem !important; align-items: start; }
+@media (max-width: 768px) {
+  #inputs { position: static; }
+  #figures .grid-container { grid-template-columns: 1fr !important; }
+}
 """
 
 # Copy the readable text of some panels (what a reader sees, not Markdown source). The
@@ -725,6 +735,7 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                     elem_id="figures",
                     visible=False,
                     allow_preview=True,
+                    preview=False,  # tiles first; a click opens one large
                 )
                 # The API's copy of the .md (the buttons above are the page's own), and the
                 # never-shown trigger of the API's own listeners. Inside the tab: a component
