@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import io
+import math
 import re
 import statistics
 import threading
@@ -74,6 +75,8 @@ _SENTENCE_END = re.compile(
     r"[.!?](?=\s+[A-Z(\[\"“]|\s*$)|[。！？]"
 )
 
+_ENDS_A_SENTENCE = re.compile(r"[.!?。！？][\"”’)\]]{0,3}$")
+
 
 @dataclass(frozen=True)
 class CaptionStart:
@@ -119,13 +122,18 @@ def clean_caption(text: str, limit: int = CAPTION_CHARS, *, whole: bool = True) 
     text = re.sub(r"\s+", " ", text).strip()
     label = _CAPTION_START.match(text)
     body_from = label.end() if label else 0
-    if not whole:
-        end = _SENTENCE_END.search(text, body_from + 1)
-        if end:
-            text = text[: end.end()].strip()
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, body_from + 1)]
+    if not whole and ends:
+        return _bounded(text[: ends[0]].strip(), limit)
+    if ends and not _ENDS_A_SENTENCE.search(text):
+        text = text[: ends[-1]].strip()  # the block stopped mid-sentence: end at a sentence
+    return _bounded(text, limit, ends)
+
+
+def _bounded(text: str, limit: int, ends: list[int] | None = None) -> str:
     if len(text) <= limit:
         return text
-    ends = [m.end() for m in _SENTENCE_END.finditer(text, body_from + 1) if m.end() <= limit]
+    ends = [end for end in (ends or []) if end <= limit]
     if ends and ends[-1] > limit // 2:
         return text[: ends[-1]].strip()
     cut = text.rfind(" ", 0, limit - 1)
@@ -297,15 +305,21 @@ def _scene(caption: Box, lines: list[TextLine], graphics: list[Box], page: Box) 
 
 
 def caption_block(caption: Box, lines: list[TextLine], body_height: float) -> list[TextLine]:
-    """The lines that continue a caption below its first line (pure): evenly spaced, same column."""
+    """The lines that continue a caption below its first line (pure): evenly spaced, same column.
+
+    A line continues it when its middle lies below the block so far (tall boxes of stray
+    glyphs overlap the line above) and it shares most of the narrower one's width (a short
+    first line, "Figure 1. Title.", is followed by wider ones).
+    """
     block: list[TextLine] = []
     bottom = caption[1]
     for line in sorted(lines, key=lambda ln: -ln.box[3]):
-        if line.box[3] > bottom + 1 or _is_vertical(line.box):
+        if (line.box[1] + line.box[3]) / 2 > bottom or _is_vertical(line.box):
             continue
         if bottom - line.box[3] > 0.9 * body_height:
             break
-        if _x_overlap(line.box, caption[0] - 2, caption[2] + 2) < 0.5 * _width(line.box):
+        narrower = min(_width(line.box), _width(caption))
+        if _x_overlap(line.box, caption[0] - 2, caption[2] + 2) < 0.5 * narrower:
             continue
         if _ANY_CAPTION.match(line.text):
             break
@@ -905,7 +919,8 @@ def _page_captions(
     lines = _text_lines(textpage)
     graphics = _graphics(page)
     view = page.get_bbox()
-    body_height = _layout(lines, view).body_height
+    layout = _layout(lines, view)
+    body_height = layout.body_height
     text_block = text_width(lines, view)
     for start in starts:
         fallback = clean_caption(text[start.index : start.index + _CAPTION_SCAN], whole=False)
@@ -921,8 +936,9 @@ def _page_captions(
         # The label must open its line: text to its left means an in-text mention.
         if line.box[0] < char[0] - 2 * max(_height(char), 1.0):
             continue
-        block = [line.box, *(b.box for b in caption_block(line.box, lines, body_height))]
-        caption = clean_caption(_text_within(textpage, text, start.index, block))
+        first = _caption_row(line.box, lines, layout)
+        block = [first, *(b.box for b in caption_block(first, lines, body_height))]
+        caption = clean_caption(_text_within(textpage, text, start.index, block, body_height))
         region = figure_region(line.box, lines, _drawing_boxes(graphics, line.box, view), view)
         if region is None and _inside_paragraph(line.box, lines, body_height):
             continue  # "... as shown in\nFigure 2. Then ...": a mention wrapped to a line start
@@ -939,12 +955,41 @@ def _inside_paragraph(line: Box, lines: list[TextLine], body_height: float) -> b
     )
 
 
-def _text_within(textpage: pdfium.PdfTextPage, text: str, index: int, boxes: list[Box]) -> str:
+def _caption_row(line: Box, lines: list[TextLine], layout: _Layout) -> Box:
+    """The caption's first line with the pieces set on the same row just right of it: a bold
+    label ("Figure 1.") and its title are often two runs with a wide space between them. A
+    caption in the left column stays there (the right column's line on the same row is not
+    its continuation)."""
+    body_height = layout.body_height
+    limit = layout.middle if layout.two_columns and line[2] <= layout.middle + 5 else math.inf
+    row = line
+    grew = True
+    while grew:
+        grew = False
+        for other in lines:
+            box = other.box
+            overlap = min(row[3], box[3]) - max(row[1], box[1])
+            if (
+                box[0] >= row[2] - 1
+                and box[0] - row[2] <= 2 * body_height
+                and box[0] < limit
+                and overlap >= 0.5 * min(_height(row), _height(box))
+                and not _is_vertical(box)
+            ):
+                row, grew = _union(row, box), True
+    return row
+
+
+def _text_within(
+    textpage: pdfium.PdfTextPage, text: str, index: int, boxes: list[Box], body_height: float
+) -> str:
     """The page text from ``index`` on, up to the first character outside ``boxes``.
 
     This ends a caption where its block ends, even when it has no final period and the page
-    text runs on into a heading or the body.
+    text runs on into a heading or the body. Sub- and superscripts ("K_ATP") may stick out of
+    their line's box by less than half a body line.
     """
+    reach = 0.4 * body_height
     end = min(len(text), index + _CAPTION_SCAN)
     for position in range(index, end):
         if text[position].isspace() or text[position] in "\ufffe\x02":
@@ -953,7 +998,9 @@ def _text_within(textpage: pdfium.PdfTextPage, text: str, index: int, boxes: lis
         if char is None:
             continue
         x, y = (char[0] + char[2]) / 2, (char[1] + char[3]) / 2
-        if not any(_contains_point(box, x, y, 1.0) for box in boxes):
+        if not any(
+            box[0] - 1 <= x <= box[2] + 1 and box[1] - reach <= y <= box[3] + reach for box in boxes
+        ):
             return text[index:position]
     return text[index:end]
 

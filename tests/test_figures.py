@@ -239,6 +239,29 @@ def test_clean_caption_keeps_the_whole_caption_on_one_line():
     assert clean_caption("图3：系统框架。包括两个部分。") == "图3：系统框架。包括两个部分。"
 
 
+def test_caption_block_that_stops_mid_sentence_ends_at_its_last_sentence():
+    # The rest is in the other column or on the next page: no half sentence is shown.
+    assert clean_caption("Figure 2: Results. The curves show the") == "Figure 2: Results."
+    assert clean_caption("Figure 3: Overview of the system") == "Figure 3: Overview of the system"
+    assert clean_caption('Figure 4: Called "the best."') == 'Figure 4: Called "the best."'
+
+
+def test_caption_with_its_label_set_apart_is_read_whole():
+    """A bold label and its title are often two runs with a wide space between them."""
+    page = (
+        _body(700)
+        + _rect(150, 480, 300, 180)
+        + _text(72, 440, "Figure 1.")
+        + _text(125, 440, "A blue box and its axis.")
+        + _text(72, 428, "It shows the data of every run we made.")
+        + _body(380)
+    )
+    (figure,) = extract_figures(make_pdf([page]))
+    assert figure.caption == (
+        "Figure 1. A blue box and its axis. It shows the data of every run we made."
+    )
+
+
 def test_clean_caption_of_text_running_on_keeps_the_first_sentence():
     assert clean_caption("Figure 1: Overview. Then the body.", whole=False) == "Figure 1: Overview."
     assert clean_caption("Fig. 2. Results of Fig. 3 e.g. more. Next one.", whole=False) == (
