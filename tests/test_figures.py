@@ -639,3 +639,18 @@ def test_real_paper_long_captions_are_complete(name: str, start: str, end: str, 
     caption = next((c for c in captions if c.startswith(start)), None)
     assert caption is not None, captions
     assert caption.endswith(end), caption
+
+
+def test_download_shows_each_figure_with_its_whole_caption(tmp_path):
+    from chatpaper.export import write_summary
+    from chatpaper.i18n import get_language
+
+    pdf = make_pdf([_body(700), _figure_page("Figure 2: The *method* [v2]. " + "It works. " * 90)])
+    (figure,) = extract_figures(pdf)
+    assert len(figure.caption) > 800
+    md_path, image = write_summary("# Summary\n", tmp_path / "s.md", [figure], get_language("en"))
+    text = md_path.read_text(encoding="utf-8")
+    assert f"![Figure 2](s_images/{image.name})" in text
+    # The caption is text under the image, whole, its Markdown shown as written.
+    assert "p. 2: Figure 2: The \\*method\\* \\[v2\\]. It works." in text
+    assert text.rstrip().endswith("It works.") and text.count("It works.") == 90
