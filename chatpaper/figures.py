@@ -42,7 +42,7 @@ TILE_PX = 350
 PIXEL_DENSITY = 2
 MIN_SIDE_PX = PIXEL_DENSITY * TILE_PX  # a small figure still fills a tile sharply
 # Bounds the work, a poster-sized page included: no figure is wider than the full width
-# (PIXEL_DENSITY x DISPLAY_WIDTH_PX), none taller than this, so at most 7.2 MP (29 MB of RGBA).
+# (PIXEL_DENSITY x DISPLAY_WIDTH_PX), none taller than this: at most 7.2 MP per render.
 MAX_SIDE_PX = 4000
 CAPTION_CHARS = 1200  # a whole caption paragraph; longer ones end at a sentence end
 _CAPTION_SCAN = CAPTION_CHARS * 3 // 2  # page text looked at for one caption (line breaks...)
