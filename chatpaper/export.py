@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
 from .i18n import Language
 from .paper import Figure
+from .render import escape_html
 
 
 def figures_markdown(
     figures: list[Figure], paths: list[Path], folder_name: str, lang: Language
 ) -> str:
-    """A Figures section linking the saved images, each with its page and caption."""
+    """A Figures section linking the saved images, each with its page and whole caption
+    underneath, as the app shows them ("p. 3: Figure 2: ..."); the alt text is the label."""
     lines = [f"## {lang.labels['figures']}", ""]
     for figure, path in zip(figures, paths, strict=True):
-        caption = (figure.caption or "").replace("]", ")").replace("[", "(")
-        lines.append(f"![p. {figure.page}: {caption}]({folder_name}/{path.name})")
+        caption = " ".join((figure.caption or "").split())
+        label = _LABEL.match(caption)
+        alt = _escape_inline(label.group(0) if label else f"p. {figure.page}")
+        lines.append(f"![{alt}]({folder_name}/{path.name})")
+        lines.append("")
+        lines.append(_escape_inline(f"p. {figure.page}: {caption}".strip(": ")))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+# "Figure 2", "Fig. 3", "图 4": what the alt text of a figure's image says.
+_LABEL = re.compile(r"(?:Figure|FIGURE|Fig\.|FIG\.|Fig|图)\s*\d{1,3}")
+
+
+def _escape_inline(text: str) -> str:
+    """A caption as text: no HTML, no Markdown emphasis, link or image syntax."""
+    return re.sub(r"([\\`*_\[\]])", r"\\\1", escape_html(text))
 
 
 def write_summary(

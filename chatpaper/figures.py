@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import io
+import math
 import re
 import statistics
 import threading
@@ -26,16 +27,25 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image, ImageOps, ImageStat
+from PIL import Image, ImageChops, ImageOps, ImageStat
 
 from chatpaper.paper import Figure
 
 # A box in PDF points, y growing upwards, as pdfium reports it: (left, bottom, right, top).
 Box = tuple[float, float, float, float]
 
-MAX_SIDE_PX = 1600  # longest side of a screenshot
-MIN_SIDE_PX = 150  # a smaller figure is scaled up so it stays readable
-CAPTION_CHARS = 200
+# How big a screenshot is rendered (see ``render_scale``). The app shows an opened figure at
+# most DISPLAY_WIDTH_PX CSS pixels wide and a gallery tile about TILE_PX wide; every figure gets
+# PIXEL_DENSITY rendered pixels per displayed pixel, so it stays sharp on a 2x screen.
+DISPLAY_WIDTH_PX = 900
+TILE_PX = 350
+PIXEL_DENSITY = 2
+MIN_SIDE_PX = PIXEL_DENSITY * TILE_PX  # a small figure still fills a tile sharply
+# Bounds the work, a poster-sized page included: no figure is wider than the full width
+# (PIXEL_DENSITY x DISPLAY_WIDTH_PX), none taller than this: at most 7.2 MP per render.
+MAX_SIDE_PX = 4000
+CAPTION_CHARS = 1200  # a whole caption paragraph; longer ones end at a sentence end
+_CAPTION_SCAN = CAPTION_CHARS * 3 // 2  # page text looked at for one caption (line breaks...)
 MAX_OBJECTS_PER_PAGE = 20_000  # plots with huge scatter clouds: the first objects are enough
 MAX_FORM_DEPTH = 4
 
@@ -65,6 +75,8 @@ _SENTENCE_END = re.compile(
     r"[.!?](?=\s+[A-Z(\[\"“]|\s*$)|[。！？]"
 )
 
+_ENDS_A_SENTENCE = re.compile(r"[.!?。！？][\"”’)\]]{0,3}$")
+
 
 @dataclass(frozen=True)
 class CaptionStart:
@@ -93,8 +105,13 @@ def find_caption_starts(text: str) -> list[CaptionStart]:
     return found
 
 
-def clean_caption(text: str, limit: int = CAPTION_CHARS) -> str:
-    """The caption's first sentence, on one line, at most ``limit`` characters (pure).
+def clean_caption(text: str, limit: int = CAPTION_CHARS, *, whole: bool = True) -> str:
+    """The caption on one line (pure).
+
+    ``whole``: ``text`` is the caption's own block, as the page layout bounds it, and all of it
+    is kept; otherwise ``text`` may run on into the body, and only its first sentence is kept.
+    A caption longer than ``limit`` characters ends at the last sentence end that fits, or, for
+    one sentence that long, at a word followed by "…": never in the middle of a word.
 
     pdfium marks a line-end hyphenation with U+FFFE (or \\x02 in bounded text); that joins the
     word back. The label ("Figure 1:") stays, so a reader sees which figure it is.
@@ -105,13 +122,22 @@ def clean_caption(text: str, limit: int = CAPTION_CHARS) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     label = _CAPTION_START.match(text)
     body_from = label.end() if label else 0
-    end = _SENTENCE_END.search(text, body_from + 1)
-    if end:
-        text = text[: end.end()].strip()
-    if len(text) > limit:
-        cut = text.rfind(" ", 0, limit - 1)
-        text = text[: cut if cut > limit // 2 else limit - 1].rstrip(" ,;:") + "…"
-    return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, body_from + 1)]
+    if not whole and ends:
+        return _bounded(text[: ends[0]].strip(), limit)
+    if ends and not _ENDS_A_SENTENCE.search(text):
+        text = text[: ends[-1]].strip()  # the block stopped mid-sentence: end at a sentence
+    return _bounded(text, limit, ends)
+
+
+def _bounded(text: str, limit: int, ends: list[int] | None = None) -> str:
+    if len(text) <= limit:
+        return text
+    ends = [end for end in (ends or []) if end <= limit]
+    if ends and ends[-1] > limit // 2:
+        return text[: ends[-1]].strip()
+    cut = text.rfind(" ", 0, limit - 1)
+    return text[: cut if cut > limit // 2 else limit - 1].rstrip(" ,;:") + "…"
 
 
 # --- geometry (pure) -----------------------------------------------------------------------------
@@ -279,15 +305,21 @@ def _scene(caption: Box, lines: list[TextLine], graphics: list[Box], page: Box) 
 
 
 def caption_block(caption: Box, lines: list[TextLine], body_height: float) -> list[TextLine]:
-    """The lines that continue a caption below its first line (pure): evenly spaced, same column."""
+    """The lines that continue a caption below its first line (pure): evenly spaced, same column.
+
+    A line continues it when its middle lies below the block so far (tall boxes of stray
+    glyphs overlap the line above) and it shares most of the narrower one's width (a short
+    first line, "Figure 1. Title.", is followed by wider ones).
+    """
     block: list[TextLine] = []
     bottom = caption[1]
     for line in sorted(lines, key=lambda ln: -ln.box[3]):
-        if line.box[3] > bottom + 1 or _is_vertical(line.box):
+        if (line.box[1] + line.box[3]) / 2 > bottom or _is_vertical(line.box):
             continue
         if bottom - line.box[3] > 0.9 * body_height:
             break
-        if _x_overlap(line.box, caption[0] - 2, caption[2] + 2) < 0.5 * _width(line.box):
+        narrower = min(_width(line.box), _width(caption))
+        if _x_overlap(line.box, caption[0] - 2, caption[2] + 2) < 0.5 * narrower:
             continue
         if _ANY_CAPTION.match(line.text):
             break
@@ -603,11 +635,45 @@ def _char_box(textpage: pdfium.PdfTextPage, text_index: int) -> Box | None:
 
 
 # --- rendering ---------------------------------------------------------------------------------
-def _render(page: pdfium.PdfPage, region: Box | None, dpi: int) -> Image.Image | None:
-    """Render ``region`` (or the whole page) at ``dpi``, white margins cut, within size bounds.
+def render_scale(width: float, height: float, text_width: float) -> float:
+    """Pixels per PDF point for a figure of ``width`` x ``height`` points on a page whose text
+    block is ``text_width`` points wide (pure).
 
-    A figure that comes out smaller than ``MIN_SIDE_PX`` is rendered again, larger, rather
-    than scaled up from pixels. None for a blank region.
+    The app shows a figure as wide as the text block at DISPLAY_WIDTH_PX, a narrower one in
+    proportion (so its lettering looks the size of any other figure's) and none wider than
+    DISPLAY_WIDTH_PX; each displayed pixel gets PIXEL_DENSITY rendered ones, and no more. A small
+    figure still gets MIN_SIDE_PX on its longest side, for a sharp tile. MAX_SIDE_PX bounds a
+    very tall one.
+    """
+    longest = max(width, height, 1.0)
+    scale = PIXEL_DENSITY * DISPLAY_WIDTH_PX / max(text_width, width, 1.0)
+    return min(max(scale, MIN_SIDE_PX / longest), MAX_SIDE_PX / longest)
+
+
+def text_width(lines: list[TextLine], page: Box) -> float:
+    """How wide the page's text block is, in points (pure): the span of its body lines (those
+    of at least 30 characters; labels inside a figure are shorter), else three quarters of the
+    page (a typical text block)."""
+    body = [
+        ln.box
+        for ln in lines
+        if len(ln.text) - ln.text.count(" ") >= 30 and not _is_vertical(ln.box)
+    ]
+    if not body:
+        return 0.75 * _width(page)
+    content = max(box[2] for box in body) - min(box[0] for box in body)
+    return min(max(content, 0.5 * _width(page)), _width(page))
+
+
+def _render(
+    page: pdfium.PdfPage, region: Box | None, text_block: float
+) -> tuple[Image.Image, Box] | None:
+    """Render ``region`` (or the whole page) at ``render_scale``, white margins cut, with the
+    area the image shows on the page (in points). None for a blank region.
+
+    The scale is chosen for the region; when the ink turns out much smaller (a whole page
+    whose margins are cut, a tiny figure), the ink is rendered again at its own scale rather
+    than scaled up from pixels.
     """
     view = page.get_bbox()  # what pdfium renders: the crop box within the media box
     if region is None:
@@ -618,35 +684,48 @@ def _render(page: pdfium.PdfPage, region: Box | None, dpi: int) -> Image.Image |
         min(region[2], view[2]),
         min(region[3], view[3]),
     )
-    longest = max(_width(region), _height(region))
-    if longest <= 0:
+    if _width(region) <= 0 or _height(region) <= 0:
         return None
-    crop = (region[0] - view[0], region[1] - view[1], view[2] - region[2], view[3] - region[3])
-    scale = min(dpi / 72, MAX_SIDE_PX / longest)
-    image = None
+    scale = render_scale(_width(region), _height(region), text_block)
+    result = None
     for _attempt in range(3):
+        crop = (region[0] - view[0], region[1] - view[1], view[2] - region[2], view[3] - region[3])
         bitmap = page.render(scale=scale, crop=crop, may_draw_forms=False)
         try:
-            image = _trim(bitmap.to_pil().convert("RGB"))  # convert copies the buffer
+            full = bitmap.to_pil().convert("RGB")  # convert copies the buffer
         finally:
             bitmap.close()
-        if image is None or max(image.size) >= MIN_SIDE_PX:
+        trimmed = _trim(full, max(4, round(_TRIM_PAD_PT * scale)))
+        if trimmed is None:
+            return None
+        image, (x0, y0, x1, y1) = trimmed
+        per_x, per_y = full.width / _width(region), full.height / _height(region)
+        box = (
+            region[0] + x0 / per_x,
+            region[3] - y1 / per_y,
+            region[0] + x1 / per_x,
+            region[3] - y0 / per_y,
+        )
+        result = (image, box)
+        wanted = render_scale(_width(box), _height(box), text_block)
+        if wanted <= scale * 1.02 and max(image.size) >= MIN_SIDE_PX:
             break
-        ink = max(image.size) - 2 * _TRIM_PAD  # the margin left by _trim does not scale
-        scale *= min((MIN_SIDE_PX - 2 * _TRIM_PAD) / max(ink, 1) * 1.03, 8.0)
-    return image
+        # Only the ink again, so the bounds hold for what is rendered; 1% for rounding.
+        region = box
+        scale = min(max(wanted, scale) * 1.01, MAX_SIDE_PX / max(_width(box), _height(box)))
+    return result
 
 
-_TRIM_PAD = 4  # pixels of white kept around the ink
+_TRIM_PAD_PT = 1.5  # white kept around the ink, in points
 
 
-def _trim(image: Image.Image) -> Image.Image | None:
-    """Cut white margins; None for a blank image."""
+def _trim(image: Image.Image, pad: int) -> tuple[Image.Image, Box] | None:
+    """Cut white margins, keeping ``pad`` pixels of them: the image and its pixel box in
+    ``image`` (left, top, right, bottom). None for a blank image."""
     ink = ImageOps.invert(image.convert("L")).point(lambda v: 255 if v > 10 else 0)
     bbox = ink.getbbox()
     if bbox is None:
         return None
-    pad = _TRIM_PAD
     bbox = (
         max(0, bbox[0] - pad),
         max(0, bbox[1] - pad),
@@ -656,15 +735,29 @@ def _trim(image: Image.Image) -> Image.Image | None:
     image = image.crop(bbox)
     if max(image.size) < 40 or ImageStat.Stat(image.convert("L")).var[0] <= 0:
         return None
-    return image
+    return image, bbox
+
+
+# Line art renders in a few thousand colours (anti-aliased edges between flat fills); photos
+# and gradients in far more. Up to this many, 256 colours are tried (a PNG about 4x smaller).
+_LINE_ART_COLOURS = 65_536
+_PALETTE_TOLERANCE = 24  # a pixel this many levels off is a visible change ...
+_PALETTE_CHANGED_SHARE = 0.001  # ... and this share of such pixels is too many
 
 
 def _encode(image: Image.Image) -> tuple[bytes, str]:
-    """PNG, unless JPEG is much smaller (photos, page scans)."""
-    png = io.BytesIO()
-    image.save(png, format="PNG", optimize=False, compress_level=6)
-    data = png.getvalue()
-    if len(data) > 200_000:
+    """A PNG, in 256 colours when that shows no visible change (line art); a photo-like image
+    as JPEG when that is much smaller."""
+    octree = image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    index = Image.frombytes("L", octree.size, octree.tobytes())
+    # Each colour falls in one octree slot: one (r, g, b, slot) per colour of the image.
+    colours = Image.merge("RGBA", (*image.split(), index)).getcolors(_LINE_ART_COLOURS)
+    if colours is not None:
+        paletted = _paletted(image, octree, colours)
+        if paletted is not None:
+            return _png(paletted), "image/png"
+    data = _png(image)
+    if colours is None and len(data) > 200_000:
         jpeg = io.BytesIO()
         image.save(jpeg, format="JPEG", quality=85, optimize=True)
         if jpeg.tell() < len(data) // 2:
@@ -672,9 +765,40 @@ def _encode(image: Image.Image) -> tuple[bytes, str]:
     return data, "image/png"
 
 
-def _figure(image: Image.Image, page: int, caption: str | None, kind: str) -> Figure:
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=6)  # optimize=True: 4x the time, 2% smaller
+    return out.getvalue()
+
+
+def _paletted(
+    image: Image.Image, octree: Image.Image, colours: list[tuple[int, tuple[int, ...]]]
+) -> Image.Image | None:
+    """``image`` in 256 colours: exactly, when it has no more; else the octree palette with
+    each slot set to its most frequent original colour, so flat fills and the white background
+    stay exact and only anti-aliasing shades move. None when too many pixels would change."""
+    if len(colours) <= 256:
+        palette = Image.new("P", (1, 1))
+        palette.putpalette([channel for _count, rgbi in colours for channel in rgbi[:3]])
+        return image.quantize(palette=palette, dither=Image.Dither.NONE)
+    most: dict[int, tuple[int, tuple[int, ...]]] = {}
+    for count, (r, g, b, slot) in colours:
+        if count > most.get(slot, (0, ()))[0]:
+            most[slot] = (count, (r, g, b))
+    table = octree.getpalette() or []
+    for slot, (_count, rgb) in most.items():
+        table[3 * slot : 3 * slot + 3] = rgb
+    octree.putpalette(table)
+    changed = ImageChops.difference(image, octree.convert("RGB")).convert("L").histogram()
+    if sum(changed[_PALETTE_TOLERANCE + 1 :]) > _PALETTE_CHANGED_SHARE * image.width * image.height:
+        return None
+    return octree
+
+
+def _figure(rendered: tuple[Image.Image, Box], page: int, caption: str | None, kind: str) -> Figure:
+    image, box = rendered
     data, mime = _encode(image)
-    return Figure(page, data, mime, image.width, image.height, caption, kind)
+    return Figure(page, data, mime, image.width, image.height, caption, kind, box)
 
 
 # --- the whole document ------------------------------------------------------------------------
@@ -694,40 +818,37 @@ class _ImageSpot:
     key: tuple[int, int, int]
 
 
-def extract_figures(
-    data: bytes, *, max_figures: int = 4, timeout: float = 30.0, dpi: int = 110
-) -> list[Figure]:
+def extract_figures(data: bytes, *, max_figures: int = 4, timeout: float = 30.0) -> list[Figure]:
     """Screenshots of the paper's first figures, Figure 1 (the teaser) first.
 
     Captioned figures come in the order of their numbers (kind "render"; "page" for the whole
     page when the figure could not be located around its caption). Embedded images (kind
     "embedded") fill the slots a paper leaves with fewer captioned figures. Stops after
-    ``timeout`` seconds with what it has; returns [] for a PDF pdfium cannot open.
+    ``timeout`` seconds with what it has; returns [] for a PDF pdfium cannot open. Each is
+    rendered at ``render_scale``: sharp at the size the app shows it, and no larger.
     """
     if max_figures <= 0:
         return []
     # PDFium is not thread-safe, even across documents: one extraction at a time per process.
     with _PDFIUM_LOCK:
-        return _extract_figures_locked(data, max_figures, timeout, dpi)
+        return _extract_figures_locked(data, max_figures, timeout)
 
 
 _PDFIUM_LOCK = threading.Lock()
 
 
-def _extract_figures_locked(
-    data: bytes, max_figures: int, timeout: float, dpi: int
-) -> list[Figure]:
+def _extract_figures_locked(data: bytes, max_figures: int, timeout: float) -> list[Figure]:
     deadline = time.monotonic() + timeout
     try:
         document = pdfium.PdfDocument(data)
     except Exception:  # PdfiumError mostly; figures are optional, whatever the damage
         return []
     try:
-        captioned, spots = _captioned_figures(document, max_figures, deadline, dpi)
+        captioned, spots = _captioned_figures(document, max_figures, deadline)
         figures = [item.figure for item in sorted(captioned, key=lambda item: item.number)]
         slots = max_figures - len(figures)
         if slots > 0:
-            figures += _embedded_figures(document, spots, slots, deadline, dpi)
+            figures += _embedded_figures(document, spots, slots, deadline)
         return figures
     except pdfium.PdfiumError:
         return []  # damage found late, e.g. a page whose content cannot be loaded
@@ -736,7 +857,7 @@ def _extract_figures_locked(
 
 
 def _captioned_figures(
-    document: pdfium.PdfDocument, max_figures: int, deadline: float, dpi: int
+    document: pdfium.PdfDocument, max_figures: int, deadline: float
 ) -> tuple[list[_Captioned], list[_ImageSpot]]:
     """Walk the pages once, one page open at a time, until ``max_figures`` captions are found.
 
@@ -749,7 +870,7 @@ def _captioned_figures(
         if time.monotonic() > deadline or len(found) >= max_figures:
             break
         try:
-            _read_page(document, index, found, spots, max_figures, deadline, dpi)
+            _read_page(document, index, found, spots, max_figures, deadline)
         except pdfium.PdfiumError:
             continue  # a damaged page: the others may still have figures
     return found, spots
@@ -762,7 +883,6 @@ def _read_page(
     spots: list[_ImageSpot],
     max_figures: int,
     deadline: float,
-    dpi: int,
 ) -> None:
     """Add the page's new captioned figures to ``found``, or its images to ``spots``."""
     number = index + 1
@@ -772,12 +892,12 @@ def _read_page(
         try:
             text = textpage.get_text_range()
             captions = list(_page_captions(page, textpage, text, {f.number for f in found}))
-            for start, region, caption in captions:
+            for start, region, caption, text_block in captions:
                 if len(found) >= max_figures or time.monotonic() > deadline:
                     break
                 if start.number in {item.number for item in found}:
                     continue  # the same number twice on one page: the first one wins
-                figure = _caption_figure(page, number, region, caption, found, dpi)
+                figure = _caption_figure(page, number, region, caption, found, text_block)
                 if figure is not None:
                     found.append(_Captioned(start.number, figure, region))
             if not captions:
@@ -790,35 +910,39 @@ def _read_page(
 
 def _page_captions(
     page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, text: str, seen: set[int]
-) -> Iterator[tuple[CaptionStart, Box | None, str]]:
-    """Each new caption on the page, its figure's region (None: not located), its text."""
+) -> Iterator[tuple[CaptionStart, Box | None, str, float]]:
+    """Each new caption on the page, its figure's region (None: not located), its text, and
+    the width of the page's text block."""
     starts = [s for s in find_caption_starts(text) if s.number not in seen]
     if not starts:
         return
     lines = _text_lines(textpage)
     graphics = _graphics(page)
     view = page.get_bbox()
-    body_height = _layout(lines, view).body_height
+    layout = _layout(lines, view)
+    body_height = layout.body_height
+    text_block = text_width(lines, view)
     for start in starts:
-        fallback = clean_caption(text[start.index : start.index + 4 * CAPTION_CHARS])
+        fallback = clean_caption(text[start.index : start.index + _CAPTION_SCAN], whole=False)
         char = _char_box(textpage, start.index)
         if char is None:
-            yield start, None, fallback
+            yield start, None, fallback, text_block
             continue
         cx, cy = (char[0] + char[2]) / 2, (char[1] + char[3]) / 2
         line = next((ln for ln in lines if _contains_point(ln.box, cx, cy, 0.5)), None)
         if line is None:
-            yield start, None, fallback
+            yield start, None, fallback, text_block
             continue
         # The label must open its line: text to its left means an in-text mention.
         if line.box[0] < char[0] - 2 * max(_height(char), 1.0):
             continue
-        block = [line.box, *(b.box for b in caption_block(line.box, lines, body_height))]
-        caption = clean_caption(_text_within(textpage, text, start.index, block))
+        first = _caption_row(line.box, lines, layout)
+        block = [first, *(b.box for b in caption_block(first, lines, body_height))]
+        caption = clean_caption(_text_within(textpage, text, start.index, block, body_height))
         region = figure_region(line.box, lines, _drawing_boxes(graphics, line.box, view), view)
         if region is None and _inside_paragraph(line.box, lines, body_height):
             continue  # "... as shown in\nFigure 2. Then ...": a mention wrapped to a line start
-        yield start, region, caption
+        yield start, region, caption, text_block
 
 
 def _inside_paragraph(line: Box, lines: list[TextLine], body_height: float) -> bool:
@@ -831,13 +955,42 @@ def _inside_paragraph(line: Box, lines: list[TextLine], body_height: float) -> b
     )
 
 
-def _text_within(textpage: pdfium.PdfTextPage, text: str, index: int, boxes: list[Box]) -> str:
+def _caption_row(line: Box, lines: list[TextLine], layout: _Layout) -> Box:
+    """The caption's first line with the pieces set on the same row just right of it: a bold
+    label ("Figure 1.") and its title are often two runs with a wide space between them. A
+    caption in the left column stays there (the right column's line on the same row is not
+    its continuation)."""
+    body_height = layout.body_height
+    limit = layout.middle if layout.two_columns and line[2] <= layout.middle + 5 else math.inf
+    row = line
+    grew = True
+    while grew:
+        grew = False
+        for other in lines:
+            box = other.box
+            overlap = min(row[3], box[3]) - max(row[1], box[1])
+            if (
+                box[0] >= row[2] - 1
+                and box[0] - row[2] <= 2 * body_height
+                and box[0] < limit
+                and overlap >= 0.5 * min(_height(row), _height(box))
+                and not _is_vertical(box)
+            ):
+                row, grew = _union(row, box), True
+    return row
+
+
+def _text_within(
+    textpage: pdfium.PdfTextPage, text: str, index: int, boxes: list[Box], body_height: float
+) -> str:
     """The page text from ``index`` on, up to the first character outside ``boxes``.
 
     This ends a caption where its block ends, even when it has no final period and the page
-    text runs on into a heading or the body.
+    text runs on into a heading or the body. Sub- and superscripts ("K_ATP") may stick out of
+    their line's box by less than half a body line.
     """
-    end = min(len(text), index + 4 * CAPTION_CHARS)
+    reach = 0.4 * body_height
+    end = min(len(text), index + _CAPTION_SCAN)
     for position in range(index, end):
         if text[position].isspace() or text[position] in "\ufffe\x02":
             continue
@@ -845,7 +998,9 @@ def _text_within(textpage: pdfium.PdfTextPage, text: str, index: int, boxes: lis
         if char is None:
             continue
         x, y = (char[0] + char[2]) / 2, (char[1] + char[3]) / 2
-        if not any(_contains_point(box, x, y, 1.0) for box in boxes):
+        if not any(
+            box[0] - 1 <= x <= box[2] + 1 and box[1] - reach <= y <= box[3] + reach for box in boxes
+        ):
             return text[index:position]
     return text[index:end]
 
@@ -865,7 +1020,7 @@ def _caption_figure(
     region: Box | None,
     caption: str,
     found: list[_Captioned],
-    dpi: int,
+    text_block: float,
 ) -> Figure | None:
     """Render a located figure, or its whole page when it was not located (or came out blank).
 
@@ -878,13 +1033,13 @@ def _caption_figure(
     if region is not None:
         if any(item.region and _same_region(item.region, region) for item in on_page):
             return None
-        image = _render(page, region, dpi)
-        if image is not None:
-            return _figure(image, number, caption, "render")
+        rendered = _render(page, region, text_block)
+        if rendered is not None:
+            return _figure(rendered, number, caption, "render")
     if any(item.region is None for item in on_page):
         return None
-    image = _render(page, None, dpi)
-    return None if image is None else _figure(image, number, caption, "page")
+    rendered = _render(page, None, text_block)
+    return None if rendered is None else _figure(rendered, number, caption, "page")
 
 
 def _image_spots(page: pdfium.PdfPage, number: int) -> list[_ImageSpot]:
@@ -907,7 +1062,7 @@ def _image_spots(page: pdfium.PdfPage, number: int) -> list[_ImageSpot]:
 
 
 def _embedded_figures(
-    document: pdfium.PdfDocument, spots: list[_ImageSpot], slots: int, deadline: float, dpi: int
+    document: pdfium.PdfDocument, spots: list[_ImageSpot], slots: int, deadline: float
 ) -> list[Figure]:
     """Render embedded images that appear on one page only (a logo repeats on every page)."""
     pages_by_key: dict[tuple[int, int, int], set[int]] = {}
@@ -922,15 +1077,20 @@ def _embedded_figures(
             continue
         page = document[spot.page - 1]
         try:
-            image = _render(page, None if page.get_rotation() % 360 else spot.box, dpi)
+            textpage = page.get_textpage()
+            try:
+                text_block = text_width(_text_lines(textpage), page.get_bbox())
+            finally:
+                textpage.close()
+            rendered = _render(page, None if page.get_rotation() % 360 else spot.box, text_block)
         finally:
             page.close()
-        if image is None:
+        if rendered is None:
             continue
-        digest = hashlib.sha1(image.tobytes()).hexdigest()
+        digest = hashlib.sha1(rendered[0].tobytes()).hexdigest()
         if digest not in digests:
             digests.add(digest)
-            figures.append(_figure(image, spot.page, None, "embedded"))
+            figures.append(_figure(rendered, spot.page, None, "embedded"))
     return figures
 
 

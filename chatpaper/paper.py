@@ -51,6 +51,7 @@ class Figure:
     height: int
     caption: str | None = None
     kind: str = "embedded"  # "embedded" raster image, "render" of its region, or "page" (whole)
+    box: tuple[float, float, float, float] | None = None  # what it shows of its page, in points
 
 
 @dataclass

@@ -15,24 +15,27 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from PIL import Image, ImageStat
+from PIL import Image, ImageChops, ImageStat
 
 from chatpaper.figures import (
+    CAPTION_CHARS,
+    DISPLAY_WIDTH_PX,
     MAX_SIDE_PX,
     MIN_SIDE_PX,
+    PIXEL_DENSITY,
     TextLine,
     clean_caption,
     extract_figures,
     figure_region,
     find_caption_starts,
+    render_scale,
     save_figures,
 )
 from chatpaper.paper import Figure
 from tests.conftest import SHARED_PAPERS, shared_papers_or_skip
 
 PAPERS = SHARED_PAPERS
-DPI = 110
-SCALE = DPI / 72
+FULL_WIDTH_PX = PIXEL_DENSITY * DISPLAY_WIDTH_PX  # a figure as wide as the text block
 
 
 # --- a minimal PDF writer: text lines, filled rectangles, images, form XObjects -------------------
@@ -71,10 +74,12 @@ def make_pdf(
     xobjects: dict[str, tuple[bytes, bytes]] | None = None,
     *,
     page_entries: bytes = b"",
+    size: tuple[int, int] = (612, 792),
 ) -> bytes:
     """A valid PDF: one content stream per page, Helvetica as /F1, shared XObjects by name.
 
-    ``page_entries`` go into every page dictionary (a /CropBox, a /Rotate).
+    ``page_entries`` go into every page dictionary (a /CropBox, a /Rotate); ``size`` is
+    the pages' media box, in points.
     """
     xobjects = xobjects or {}
     objects: list[bytes] = []
@@ -132,8 +137,8 @@ def make_pdf(
         content_id = add(stream(b"", content))
         kids.append(
             add(
-                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] %s /Resources %s "
-                b"/Contents %d 0 R >>" % (pages_id, page_entries, resources, content_id)
+                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %d %d] %s /Resources %s "
+                b"/Contents %d 0 R >>" % (pages_id, *size, page_entries, resources, content_id)
             )
         )
     objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id
@@ -182,8 +187,28 @@ def _open(figure: Figure) -> Image.Image:
     return image
 
 
-def _px(points: float) -> float:
-    return points * SCALE
+def text_block_width(document: pdfium.PdfDocument, page_number: int) -> float:
+    """How wide the page's text block is, measured apart from the code under test: the span of
+    the character boxes of the lines that hold at least 30 characters (body text)."""
+    textpage = document[page_number - 1].get_textpage()
+    rows: dict[int, list[tuple[float, float]]] = {}
+    for i in range(textpage.count_chars()):
+        left, bottom, right, top = textpage.get_charbox(i)
+        if right > left and top - bottom < 2 * (right - left) + 12:  # not vertical text
+            rows.setdefault(round((bottom + top) / 4), []).append((left, right))
+    lines = [row for row in rows.values() if len(row) >= 30]
+    assert lines, "the page has body text"
+    return max(r for row in lines for _, r in row) - min(x for row in lines for x, _ in row)
+
+
+def expected_scale(pdf: bytes, page_number: int = 1) -> float:
+    """Pixels per point for a figure narrower than the text block: FULL_WIDTH_PX for the
+    whole text block."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return FULL_WIDTH_PX / text_block_width(document, page_number)
+    finally:
+        document.close()
 
 
 # --- pure helpers --------------------------------------------------------------------------------
@@ -206,15 +231,66 @@ def test_caption_starts_in_english_and_chinese_but_not_mentions():
     assert text[starts[3].index :].startswith("图6")
 
 
-def test_clean_caption_keeps_the_label_and_first_sentence():
+def test_clean_caption_keeps_the_whole_caption_on_one_line():
     raw = "Figure 1: Overview of LONGEVAL. Exam\ufffe\r\nple summary taken from SQuALITY."
-    assert clean_caption(raw) == "Figure 1: Overview of LONGEVAL."
-    assert clean_caption("Fig. 2. Results of Fig. 3 e.g. more. Next one.") == (
+    assert clean_caption(raw) == (
+        "Figure 1: Overview of LONGEVAL. Example summary taken from SQuALITY."
+    )
+    assert clean_caption("图3：系统框架。包括两个部分。") == "图3：系统框架。包括两个部分。"
+
+
+def test_caption_block_that_stops_mid_sentence_ends_at_its_last_sentence():
+    # The rest is in the other column or on the next page: no half sentence is shown.
+    assert clean_caption("Figure 2: Results. The curves show the") == "Figure 2: Results."
+    assert clean_caption("Figure 3: Overview of the system") == "Figure 3: Overview of the system"
+    assert clean_caption('Figure 4: Called "the best."') == 'Figure 4: Called "the best."'
+
+
+def test_caption_with_its_label_set_apart_is_read_whole():
+    """A bold label and its title are often two runs with a wide space between them."""
+    page = (
+        _body(700)
+        + _rect(150, 480, 300, 180)
+        + _text(72, 440, "Figure 1.")
+        + _text(125, 440, "A blue box and its axis.")
+        + _text(72, 428, "It shows the data of every run we made.")
+        + _body(380)
+    )
+    (figure,) = extract_figures(make_pdf([page]))
+    assert figure.caption == (
+        "Figure 1. A blue box and its axis. It shows the data of every run we made."
+    )
+
+
+def test_clean_caption_of_text_running_on_keeps_the_first_sentence():
+    assert clean_caption("Figure 1: Overview. Then the body.", whole=False) == "Figure 1: Overview."
+    assert clean_caption("Fig. 2. Results of Fig. 3 e.g. more. Next one.", whole=False) == (
         "Fig. 2. Results of Fig. 3 e.g. more."
     )
-    assert clean_caption("图3：系统框架。包括两个部分。") == "图3：系统框架。"
-    long = clean_caption("Figure 4: " + "word " * 100)
-    assert len(long) <= 200 and long.endswith("…")
+    assert clean_caption("图3：系统框架。包括两个部分。", whole=False) == "图3：系统框架。"
+
+
+def test_long_caption_ends_at_a_sentence_end_or_a_word_never_mid_word():
+    sentence = "Each panel shows the accuracy of one model on held-out data. "
+    caption = clean_caption("Figure 4: " + sentence * 40)
+    assert len(caption) <= CAPTION_CHARS and len(caption) > CAPTION_CHARS - len(sentence)
+    assert caption.endswith("held-out data.")
+    run_on = clean_caption("Figure 5: " + "panel " * 400)  # one sentence, too long
+    assert len(run_on) <= CAPTION_CHARS and run_on.endswith("panel…")
+
+
+def test_render_scale_follows_the_displayed_width_within_bounds():
+    text = 468.0  # a text block 6.5 in wide
+    full = render_scale(468, 300, text)
+    assert round(468 * full) == FULL_WIDTH_PX  # as wide as the text: shown 900 px wide
+    assert render_scale(234, 300, text) == full  # half as wide: shown 450 px, same scale
+    assert round(612 * render_scale(612, 792, text)) == FULL_WIDTH_PX  # never wider than that
+    tiny = render_scale(40, 30, text)
+    assert round(40 * tiny) == MIN_SIDE_PX  # a sharp tile
+    poster = render_scale(3000, 4000, 3000)  # a poster page: the same width
+    assert round(3000 * poster) == FULL_WIDTH_PX
+    strip = render_scale(300, 20000, 468)  # a very tall strip: its height is bounded
+    assert round(20000 * strip) == MAX_SIDE_PX
 
 
 def test_region_stays_in_the_caption_column_and_below_body_text():
@@ -246,17 +322,21 @@ def test_region_below_a_caption_set_above_its_figure():
 
 # --- hand-written PDFs ---------------------------------------------------------------------------
 def test_vector_figure_is_rendered_with_its_caption():
-    figures = extract_figures(make_pdf([_figure_page()]))
+    pdf = make_pdf([_figure_page()])
+    figures = extract_figures(pdf)
     assert len(figures) == 1
     figure = figures[0]
     assert (figure.page, figure.kind, figure.mime) == (1, "render", "image/png")
-    assert figure.caption == "Figure 1: A test figure."
+    assert figure.caption == "Figure 1: A test figure. It shows a blue box."
     image = _open(figure)
     assert (image.width, image.height) == (figure.width, figure.height)
-    # The box and its axis label, not the body text 28 pt above nor the caption below.
-    assert abs(image.width - _px(300)) <= 12
-    assert _px(180 + 8) <= image.height <= _px(180 + 8 + 12)
-    assert image.getpixel((image.width // 2, image.height // 3))[2] > 150  # blue box
+    # The box and its axis label, not the body text 28 pt above nor the caption below, at the
+    # scale that shows the text block FULL_WIDTH_PX wide.
+    scale = expected_scale(pdf)
+    assert abs(image.width - 300 * scale) <= 8 * scale
+    assert (180 + 8) * scale <= image.height <= (180 + 8 + 8) * scale
+    assert image.convert("RGB").getpixel((image.width // 2, image.height // 3))[2] > 150  # blue box
+    assert figure.box is not None and abs(figure.box[0] - 150) <= 4 and figure.box[1] < 480
 
 
 def test_chinese_caption_is_found_and_kept_as_written():
@@ -268,19 +348,22 @@ def test_chinese_caption_is_found_and_kept_as_written():
     )
     figures = extract_figures(make_pdf([page]))
     assert [(f.page, f.kind, f.caption) for f in figures] == [
-        (1, "render", "图1：系统的整体框架。")
+        (1, "render", "图1：系统的整体框架。它由两个部分组成。")
     ]
 
 
 def test_crop_box_and_rotation_are_respected():
-    cropped = extract_figures(make_pdf([_figure_page()], page_entries=b"/CropBox [40 30 600 780]"))
-    assert [(f.kind, f.caption) for f in cropped] == [("render", "Figure 1: A test figure.")]
+    pdf = make_pdf([_figure_page()], page_entries=b"/CropBox [40 30 600 780]")
+    cropped = extract_figures(pdf)
+    caption = "Figure 1: A test figure. It shows a blue box."
+    assert [(f.kind, f.caption) for f in cropped] == [("render", caption)]
     image = _open(cropped[0])
-    assert abs(image.width - _px(300)) <= 12
-    assert image.getpixel((image.width // 2, image.height // 3))[2] > 150
+    scale = expected_scale(pdf)
+    assert abs(image.width - 300 * scale) <= 8 * scale
+    assert image.convert("RGB").getpixel((image.width // 2, image.height // 3))[2] > 150
     # Text boxes are in unrotated page space: a rotated page is shown whole, as pdfium turns it.
     rotated = extract_figures(make_pdf([_figure_page()], page_entries=b"/Rotate 90"))
-    assert [(f.kind, f.caption) for f in rotated] == [("page", "Figure 1: A test figure.")]
+    assert [(f.kind, f.caption) for f in rotated] == [("page", caption)]
 
 
 def test_figure_inside_transformed_forms_is_placed_right():
@@ -308,8 +391,10 @@ def test_figure_inside_transformed_forms_is_placed_right():
         (1, "render", "Figure 1: A red box inside two forms.")
     ]
     image = _open(figures[0])
-    assert abs(image.width - _px(300)) <= 12 and abs(image.height - _px(180)) <= 12
-    assert image.getpixel((image.width // 2, image.height // 2))[0] > 150  # red box
+    scale = FULL_WIDTH_PX / text_block_width(pdfium.PdfDocument(pdf), 1)
+    assert abs(image.width - 300 * scale) <= 8 * scale
+    assert abs(image.height - 180 * scale) <= 8 * scale
+    assert image.convert("RGB").getpixel((image.width // 2, image.height // 2))[0] > 150  # red box
 
 
 def test_pdf_without_figures_gives_nothing():
@@ -381,10 +466,13 @@ def test_embedded_images_fill_in_but_not_a_repeated_logo():
         draw_logo + b"q 300 0 0 210 150 300 cm /Photo Do Q\n" + _body(600),
         draw_logo + _body(600),
     ]
-    figures = extract_figures(make_pdf(pages, {"Logo": logo, "Photo": photo}))
+    pdf = make_pdf(pages, {"Logo": logo, "Photo": photo})
+    figures = extract_figures(pdf)
     assert [(f.page, f.kind, f.caption) for f in figures] == [(2, "embedded", None)]
     image = _open(figures[0])
-    assert abs(image.width - _px(300)) <= 12 and abs(image.height - _px(210)) <= 12
+    scale = expected_scale(pdf, 2)
+    assert abs(image.width - 300 * scale) <= 8 * scale
+    assert abs(image.height - 210 * scale) <= 8 * scale
 
 
 def test_small_figures_are_scaled_up_to_a_readable_size():
@@ -466,3 +554,103 @@ def test_real_paper_max_figures_is_respected(real_papers):
     path = real_papers / "2023.eacl-main.121.pdf"
     figures = extract_figures(path.read_bytes(), max_figures=2)
     assert [f.caption.split(":")[0] for f in figures] == ["Figure 1", "Figure 2"]
+
+
+@pytest.mark.papers
+@pytest.mark.parametrize("path", _papers(), ids=lambda p: p.name)
+def test_real_paper_figures_are_sharp_at_their_displayed_size(path: Path, paper_figures):
+    """Each figure shows its own area of the page, aspect kept (never cropped or padded to a
+    square), with FULL_WIDTH_PX pixels for the text block's width: twice the width the app
+    shows a text-wide figure at, in proportion for a narrower one, and not much more."""
+    document = pdfium.PdfDocument(path)
+    try:
+        for figure in paper_figures[path.name]:
+            assert figure.box is not None
+            left, bottom, right, top = figure.box
+            width, height = right - left, top - bottom
+            image = _open(figure).convert("RGB")
+            assert abs(image.width / image.height / (width / height) - 1) <= 0.02
+            text = text_block_width(document, figure.page)
+            needed = max(
+                PIXEL_DENSITY * DISPLAY_WIDTH_PX * min(1.0, width / text),
+                MIN_SIDE_PX * width / max(width, height),
+            )
+            assert 0.97 * needed <= image.width <= 1.1 * needed, (figure.caption, text)
+            # What it shows is that area: the page rendered there, both compared 100 px wide
+            # (where a sub-pixel offset is lost, and a box 3% off differs by 5 levels or more).
+            page = document[figure.page - 1]
+            view = page.get_bbox()
+            crop = (left - view[0], bottom - view[1], view[2] - right, view[3] - top)
+            bitmap = page.render(scale=image.width / width / 2, crop=crop, may_draw_forms=False)
+            size = (100, max(1, round(100 * image.height / image.width)))
+            expected = bitmap.to_pil().convert("L").resize(size, Image.Resampling.BOX)
+            shown = image.convert("L").resize(size, Image.Resampling.BOX)
+            assert ImageStat.Stat(ImageChops.difference(expected, shown)).mean[0] < 5
+    finally:
+        document.close()
+
+
+@pytest.mark.papers
+@pytest.mark.parametrize("path", _papers(), ids=lambda p: p.name)
+def test_real_paper_captions_end_where_the_paper_has_a_word_end(path: Path, paper_figures):
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)  # another reader than the one under test
+    for figure in paper_figures[path.name]:
+        caption = _normalize(figure.caption or "")
+        assert 0 < len(caption) <= CAPTION_CHARS
+        page_text = _normalize(reader.pages[figure.page - 1].extract_text() or "")
+        ending = " ".join(caption.rstrip("…").split()[-4:])
+        at = page_text.find(ending)
+        assert at >= 0, (ending, figure.page)
+        following = page_text[at + len(ending) : at + len(ending) + 1]
+        assert not following.isalnum(), (ending, following)
+
+
+# Long captions read off the PDFs: how each one starts and ends.
+LONG_CAPTIONS = [
+    (
+        "papermage.pdf",
+        "Figure 3: Illustrates how Entities can be accessed",
+        "finding the tokens under the region. Excerpt from Chang et al. (2017).",
+    ),
+    (  # the body text ("Input Embeddings Each token ...") follows on the next line
+        "2407.01603.pdf",
+        "Figure 2: a) The generalized encoder-decoder transformer",
+        "generate new molecules given an instruction and description of molecules.",
+    ),
+    (
+        "2302.07302v1.pdf",
+        "Figure 2: [Left] To help users discover",
+        "or the citing sentence where the cited paper was saved.",
+    ),
+    (
+        "2023.eacl-main.121.pdf",
+        "Figure 3: 95% confidence intervals",
+        "is due to highly extractive LongT5 summaries (Section 3).",
+    ),
+]
+
+
+@pytest.mark.papers
+@pytest.mark.parametrize("name, start, end", LONG_CAPTIONS, ids=[c[0] for c in LONG_CAPTIONS])
+def test_real_paper_long_captions_are_complete(name: str, start: str, end: str, paper_figures):
+    captions = [f.caption or "" for f in paper_figures[name]]
+    caption = next((c for c in captions if c.startswith(start)), None)
+    assert caption is not None, captions
+    assert caption.endswith(end), caption
+
+
+def test_download_shows_each_figure_with_its_whole_caption(tmp_path):
+    from chatpaper.export import write_summary
+    from chatpaper.i18n import get_language
+
+    pdf = make_pdf([_body(700), _figure_page("Figure 2: The *method* [v2]. " + "It works. " * 90)])
+    (figure,) = extract_figures(pdf)
+    assert len(figure.caption) > 800
+    md_path, image = write_summary("# Summary\n", tmp_path / "s.md", [figure], get_language("en"))
+    text = md_path.read_text(encoding="utf-8")
+    assert f"![Figure 2](s_images/{image.name})" in text
+    # The caption is text under the image, whole, its Markdown shown as written.
+    assert "p. 2: Figure 2: The \\*method\\* \\[v2\\]. It works." in text
+    assert text.rstrip().endswith("It works.") and text.count("It works.") == 90
