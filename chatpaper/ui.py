@@ -114,6 +114,8 @@ CSS = """
 #figures .caption-label { position: static !important; transform: none !important;
   text-align: left; padding: 6px 8px; }
 #figures .grid-container { padding-top: 2.4rem !important; align-items: start; }
+#figures .grid-wrap { height: auto !important; max-height: none !important;
+  overflow: visible !important; }
 @media (max-width: 768px) {
   #inputs { position: static; }
   #figures .grid-container { grid-template-columns: 1fr !important; }

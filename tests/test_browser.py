@@ -143,6 +143,21 @@ def test_a_real_papers_figures_show_in_the_gallery(page, tmp_path):
     page.locator("#figures img").first.wait_for()
     page.locator("#status").get_by_text("Finished").wait_for()
     assert page.locator("#figures img").count() >= 1
+    page.locator("#figures").scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#figures img')].every(i => i.naturalWidth > 0)"
+    )
+    sizes = page.evaluate(
+        "() => [...document.querySelectorAll('#figures img')]"
+        ".map(i => [i.naturalWidth, i.naturalHeight, i.clientWidth, i.clientHeight])"
+    )
+    for natural_w, natural_h, shown_w, shown_h in sizes:
+        # at its own aspect ratio (no square crop), and sharp: rendered at about twice the
+        # width it is shown at
+        assert abs(natural_w / natural_h - shown_w / shown_h) < 0.03 * natural_w / natural_h
+        assert natural_w >= 1.9 * shown_w
+    captions = page.locator("#figures .caption-label").all_inner_texts()
+    assert any(c.endswith("Excerpt from Chang et al. (2017).") for c in captions)  # whole
     page.screenshot(path=str(tmp_path / "figures.png"), full_page=True)
 
 
