@@ -203,6 +203,16 @@ def _engine_choices(settings: Settings) -> list[tuple[str, str]]:
     return [(registry[n].label if n in registry else n, n) for n in names]
 
 
+def _backend(settings: Settings, engine: str | None, model: str | None, api_key: str | None):
+    """The engine the form asks for; empty fields mean the defaults (the key: the server's)."""
+    return create_backend(
+        engine or None,
+        settings,
+        model=(model or "").strip() or None,
+        api_key=(api_key or "").strip() or None,
+    )
+
+
 def _read_paper(arxiv_text: str | None, pdf_path: str | None, settings: Settings, status) -> Paper:
     """The uploaded PDF, else the arXiv text. The text box never reads local files."""
     if pdf_path:
@@ -366,12 +376,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache, *, raise_err
                 break
         try:
             paper = reading.result()
-            backend = create_backend(
-                engine or None,
-                settings,
-                model=(model or "").strip() or None,
-                api_key=(api_key or "").strip() or None,
-            )
+            backend = _backend(settings, engine, model, api_key)
             job = SummaryJob(
                 paper,
                 backend,
@@ -557,12 +562,7 @@ def make_retry_handler(settings: Settings, cache: ResultsCache, stage: str):
         paper, state = session["paper"], session["state"]
         lang = get_language(session["lang"])
         try:
-            backend = create_backend(
-                session.get("engine") or None,
-                settings,
-                model=(session.get("model") or "").strip() or None,
-                api_key=(api_key or "").strip() or None,
-            )
+            backend = _backend(settings, session.get("engine"), session.get("model"), api_key)
         except ChatPaperError as err:
             yield "❌ " + _plain(str(err)), gr.skip(), gr.skip(), session
             return
@@ -988,9 +988,7 @@ def build_digest_tab(settings: Settings, cache: ResultsCache | None = None) -> N
                 label=T("digest_deep"),
                 value=False,
             )
-            fresh = gr.Checkbox(
-                label=T("fresh_label"), value=False, elem_id="digest-fresh"
-            )
+            fresh = gr.Checkbox(label=T("fresh_label"), value=False, elem_id="digest-fresh")
             button = gr.Button(T("digest_run"), variant="primary", elem_id="digest-run")
         with gr.Column(scale=2):
             status = gr.Markdown(T("digest_ready"), elem_id="digest-status")
@@ -1042,7 +1040,6 @@ def make_ask_handler(settings: Settings):
     from dataclasses import replace as _replace
 
     from .ask import AskCache, NoPaperError, Turn, annotate, ask, check_question, page_link
-    from .llm.base import create_backend
 
     cache = AskCache(settings.cache_dir)
 
@@ -1070,12 +1067,7 @@ def make_ask_handler(settings: Settings):
                 session = {"key": key, "paper": _replace(paper, pdf_bytes=None), "turns": []}
                 messages = []
             paper = session["paper"]
-            backend = create_backend(
-                engine or None,
-                settings,
-                model=(model or "").strip() or None,
-                api_key=(api_key or "").strip() or None,
-            )
+            backend = _backend(settings, engine, model, api_key)
         except ChatPaperError as err:
             raise gr.Error(str(err), print_exception=False) from None
         lang = get_language(language)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -23,24 +22,14 @@ from tests.fakes.gemini_server import blocked, text_reply
 from tests.fakes.stage_replies import stage_answer, stage_of
 from tests.paperkit import sample_pdf
 from tests.test_app_e2e import launch
+from tests.test_browser import CHROMIUM, _playwright
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.flaky(reruns=1)]
 
 TITLE = "Staged Reading of Scientific Papers"
 MATH_TITLE = "Counting Samples With Inline Math"
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-def _playwright():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed (pip install -e '.[test]')")
-    return sync_playwright
 
 
 class Replies:
