@@ -566,6 +566,11 @@ def _is_english(lang: str) -> bool:
     return not _is_zh(lang) and lang.lower() in ("en", "english", "")
 
 
+def _english_claim(claim: str) -> bool:
+    """Latin-script prose of a few words with no CJK character in it."""
+    return not _CJK_RE.search(claim) and sum(c.isascii() and c.isalpha() for c in claim) >= 20
+
+
 def check_citations(
     answer: str, pages: Sequence[str] | PaperIndex, *, lang: str
 ) -> GroundingReport:
@@ -584,8 +589,11 @@ def check_citations(
             continue
         start = _label_end(answer, start, m.start())
         claim = answer[start : m.start()].strip(" \t.;,，。；")
-        anchors = anchors_of(claim, english=english_answer)
-        citation = _judge(index, claim, cited, anchors, english_answer, m.span())
+        # A claim written in English (a Chinese answer quoting the paper, as the offline
+        # engine does) is checked by its words too, whatever the answer's language.
+        english = english_answer or _english_claim(claim)
+        anchors = anchors_of(claim, english=english)
+        citation = _judge(index, claim, cited, anchors, english, m.span())
         report.citations.append(citation)
         if citation.status != UNCHECKED or anchors.numbers:
             # A claim can be on its page with one number changed: each number must be there.

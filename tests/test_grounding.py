@@ -73,6 +73,20 @@ def test_chinese_answer_is_checked_by_its_numbers_and_names():
     assert "已更正" in g.annotate(moved, report, lang="zh")
 
 
+def test_a_chinese_answer_quoting_the_paper_in_english_is_checked_by_its_words():
+    """The offline engine's Chinese summary quotes the paper's English sentences: they are
+    checked as in an English summary, not left as cited."""
+    answer = (
+        "(1) **意义**: Earlier agents were evaluated on toy tasks with small budgets.（第2页）\n"
+        "(2) **创新点**: Earlier agents were evaluated on toy tasks with small budgets.（第4页）\n"
+        "(3) **性能**: 该方法很有前景（第2页）。"
+    )
+    report = g.check_citations(answer, PAGES, lang="zh")
+    statuses = [c.status for c in report.citations]
+    assert statuses[:2] == ["verified", "wrong_page"] and report.citations[1].found_pages == (2,)
+    assert statuses[2] == "unchecked"  # Chinese prose without names or numbers: as cited
+
+
 def test_a_changed_number_in_a_verified_claim_is_marked():
     answer = "It reaches an F1 of 83.80 on MathQA, 14.4 points above GPT-4 (p. 4)."
     report = g.check_citations(answer, PAGES, lang="en")
