@@ -15,17 +15,53 @@ from collections.abc import Iterable
 CONTEXT_CHARS = 160  # how far before a link its introducing phrase is looked for
 
 _OWN = (
-    "our code", "our implementation", "our data", "our model", "our repository", "our project",
-    "code is available", "code are available", "code and", "is available at",
-    "are available at", "available at", "is released", "are released", "we release",
-    "we make", "we open-source", "we open source", "open-sourced", "can be found at",
-    "publicly available", "project page", "repository has been built", "our github",
-    "is available on github", "code:", "code at", "data and model",
+    "our code",
+    "our implementation",
+    "our data",
+    "our model",
+    "our repository",
+    "our project",
+    "code is available",
+    "code are available",
+    "code and",
+    "is available at",
+    "are available at",
+    "available at",
+    "is released",
+    "are released",
+    "we release",
+    "we make",
+    "we open-source",
+    "we open source",
+    "open-sourced",
+    "can be found at",
+    "publicly available",
+    "project page",
+    "repository has been built",
+    "our github",
+    "is available on github",
+    "code:",
+    "code at",
+    "data and model",
 )
 _THEIRS = (
-    "based on", "built on", "built upon", "we use", "we used", "using", "provided by",
-    "implementation of", "implementations of", "library", "toolkit from", "adapted from",
-    "taken from", "borrowed from", "following", "see also", "developed by",
+    "based on",
+    "built on",
+    "built upon",
+    "we use",
+    "we used",
+    "using",
+    "provided by",
+    "implementation of",
+    "implementations of",
+    "library",
+    "toolkit from",
+    "adapted from",
+    "taken from",
+    "borrowed from",
+    "following",
+    "see also",
+    "developed by",
 )
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z0-9])")
 
@@ -79,6 +115,19 @@ def is_own_repository(url: str, introduction: str, names: Iterable[str]) -> bool
     return any(cue in introduction for cue in _OWN)
 
 
+def without_footnote_mark(url: str, names: Iterable[str]) -> str:
+    """``github.com/allenai/papermage1`` -> ``github.com/allenai/papermage`` when the paper's
+    system is "PaperMage": pypdf glues a footnote's number to the link it follows."""
+    parts = _repo_parts(url)
+    if parts is None:
+        return url
+    name = parts[1]
+    bare = name.rstrip("0123456789")
+    if bare != name and url.endswith(name) and _normal(bare) in set(names):
+        return url[: len(url) - len(name)] + bare
+    return url
+
+
 def own_code_links(text: str, urls: Iterable[str], title: str) -> list[str]:
     """The repository links in ``urls`` that ``text`` presents as the paper's own, in order."""
     names = system_names(title)
@@ -86,6 +135,10 @@ def own_code_links(text: str, urls: Iterable[str], title: str) -> list[str]:
     for url in urls:
         position = text.find(url)
         introduction = _introduction(text, position) if position >= 0 else ""
-        if is_own_repository(url, introduction, names) and url not in own:
-            own.append(url)
+        shown = without_footnote_mark(url, names)
+        if "://" not in shown:
+            shown = "https://" + shown
+        shown = shown.rstrip("/")
+        if is_own_repository(shown, introduction, names) and shown not in own:
+            own.append(shown)
     return own

@@ -85,8 +85,10 @@ class PaperMeta:
         return f"https://arxiv.org/pdf/{self.arxiv_id}{self.version or ''}"
 
 
+# With or without the scheme: many papers print "github.com/allenai/papermage".
 _CODE_URL = re.compile(
-    r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org)/[^\s)\]}>,;\"']+",
+    r"(?:https?://|(?<![\w.@/-]))(?:www\.)?"
+    r"(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org)/[^\s)\]}>,;\"']+",
     re.IGNORECASE,
 )
 
