@@ -11,6 +11,15 @@ from .paper import Figure
 from .render import escape_html
 
 
+def caption_line(figure: Figure, lang: Language) -> str:
+    """ "p. 3: Figure 2: ..." (中文: "第 3 页：Figure 2: ..."): the same under a figure in the
+    app and in the download."""
+    caption = " ".join((figure.caption or "").split())
+    if lang.code == "zh":
+        return f"第 {figure.page} 页：{caption}".rstrip("：")
+    return f"p. {figure.page}: {caption}".strip(": ")
+
+
 def figures_markdown(
     figures: list[Figure], paths: list[Path], folder_name: str, lang: Language
 ) -> str:
@@ -23,7 +32,7 @@ def figures_markdown(
         alt = _escape_inline(label.group(0) if label else f"p. {figure.page}")
         lines.append(f"![{alt}]({folder_name}/{path.name})")
         lines.append("")
-        lines.append(_escape_inline(f"p. {figure.page}: {caption}".strip(": ")))
+        lines.append(_escape_inline(caption_line(figure, lang)))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -216,6 +216,10 @@ def _backend(settings: Settings, engine: str | None, model: str | None, api_key:
 def _read_paper(arxiv_text: str | None, pdf_path: str | None, settings: Settings, status) -> Paper:
     """The uploaded PDF, else the arXiv text. The text box never reads local files."""
     if pdf_path:
+        if not Path(pdf_path).is_file():  # Gradio's copy of the upload was cleaned away
+            raise InvalidSourceError(
+                f"The uploaded {Path(pdf_path).name} is no longer on the server; upload it again."
+            )
         status(f"Reading {Path(pdf_path).name}…")
         return read_pdf_file(pdf_path, settings=settings, on_status=status)
     if arxiv_text and arxiv_text.strip():
@@ -236,21 +240,26 @@ def _first_status(arxiv_text: str | None, pdf_path: str | None, lang: str) -> st
     return status_text(lang, "starting")
 
 
-def _gallery(figures: list[Figure], folder: Path, lang: str) -> list[tuple[str, str]]:
+def _gallery(figures: list[Figure], folder: Path, language: str) -> list[tuple[str, str]]:
+    """The gallery's items, captioned as the download captions them (in the output language)."""
+    from .export import caption_line
     from .figures import save_figures
 
+    lang = get_language(language)
     paths = save_figures(figures, folder, "figure")
-    items = []
-    for figure, path in zip(figures, paths, strict=False):
-        page = status_text(lang, "page", page=figure.page)
-        items.append((str(path), f"{page}: {figure.caption or ''}".strip(": ")))
-    return items
+    return [
+        (str(path), caption_line(figure, lang))
+        for figure, path in zip(figures, paths, strict=False)
+    ]
 
 
 def _stem(paper: Paper) -> str:
+    """The download's name: the arXiv ID, or for an upload the title's first words."""
     if paper.arxiv_id:
         return f"summary_{paper.arxiv_id.replace('/', '_')}"
-    return "summary_" + (paper.fingerprint.split(":")[-1][:10] or "paper")
+    words = re.findall(r"[A-Za-z0-9]+", paper.title or "")[:8]
+    slug = "-".join(words).lower()[:60].strip("-")
+    return "summary_" + (slug or paper.fingerprint.split(":")[-1][:10] or "paper")
 
 
 def _events_with_ticks(events: Iterator, stop: threading.Event) -> Iterator:
@@ -394,7 +403,6 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache, *, raise_err
 
         session = _job_session(job, lang.code, ui, engine, model)
         view.header = job.header()
-        view.basic = render_basic_info(paper, job.state, lang)
         view.status = status_text(ui, "read", pages=len(paper.pages))
         yield view.outputs(session, signal)
 
@@ -407,7 +415,10 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache, *, raise_err
                 nonlocal signal
                 values = job.panels()
                 view.parts.update({name: values.get(name, "") for name in PARTS})
-                view.basic = render_basic_info(paper, job.state, lang)
+                # Basic information comes under the summary: shown once the summary has
+                # begun, so nothing is pushed down under the reader's eyes.
+                if view.parts["tldr"] or "tldr" not in job.stages or job.state.complete:
+                    view.basic = render_basic_info(paper, job.state, lang)
                 running = [s for s in job.stages_where(done=False)]
                 done = len(job.stages_where(done=True))
                 if job.from_cache:
@@ -431,7 +442,7 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache, *, raise_err
             with contextlib.suppress(Exception):
                 figures_future.result(timeout=60)
             refresh()
-            document = job.document(session["figures"])
+            document = job.document()  # the .md alone: no links to images it does not carry
             view.download = str(document.write(folder / f"{_stem(paper)}.md")[0])
             failure = yield from _finish(job, view, session, signal, ui, started)
             if failure:
@@ -476,14 +487,14 @@ def _finish(job: SummaryJob, view: _RunView, session: dict, signal: str, ui: str
     return None
 
 
-def _document_of(session: dict):
+def _document_of(session: dict, *, with_figures: bool = True):
     from .summarize import document_from_state
 
     return document_from_state(
         session["paper"],
         session["state"],
         session["lang"],
-        figures=session.get("figures") or [],
+        figures=(session.get("figures") or []) if with_figures else [],
         extractive=session.get("extractive", False),
         show_pages=session.get("show_pages", True),
     )
@@ -509,7 +520,8 @@ def make_finish_handler():
         try:
             document = _document_of(session)
             stem = _stem(session["paper"])
-            md = document.write(folder / "md" / f"{stem}.md")[0]
+            # The .md alone links no image it does not carry; the .zip has them all.
+            md = _document_of(session, with_figures=False).write(folder / "md" / f"{stem}.md")[0]
             zipped = document.download(folder / "zip", stem) if document.figures else None
             yield (
                 gr.update(value=str(md), visible=True),
@@ -540,7 +552,7 @@ def make_figures_handler(*, for_api: bool = False):
         timer = threading.Timer(FIGURE_FILES_LIFETIME, shutil.rmtree, (folder, True))
         timer.daemon = True
         timer.start()
-        items = _gallery(figures, folder, session.get("ui", "en"))
+        items = _gallery(figures, folder, session.get("lang", "en"))
         return items if for_api else gr.update(value=items, visible=True)
 
     return show_figures

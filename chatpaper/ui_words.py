@@ -72,7 +72,7 @@ LABELS: dict[str, dict[str, str]] = {
         "examples": "示例",
         "how_it_works": "工作原理",
         "ready": "粘贴 arXiv 链接或上传 PDF，然后点击“开始总结”。",
-        "figures": "图表",
+        "figures": "论文图片",
         "download_md": "下载 .md",
         "download_zip": "下载 .zip（含图表）",
         "copy_all": "复制全部",

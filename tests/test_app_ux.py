@@ -294,3 +294,12 @@ def test_the_bundled_example_paper_works_offline(browser, offline_app_url, viewp
     assert "Anchor extraction" in page.locator("#stage-methods").inner_text()
     page.locator("#figures img").first.wait_for()  # the paper's chart, in its own event
     assert page.locator("#download-zip").is_visible()
+    with page.expect_download() as download_info:
+        page.locator("#download-md").click()
+    name = download_info.value.suggested_filename
+    assert name.startswith("summary_grounded-paper-summaries") and name.endswith(".md")
+    saved = tmp_path / name
+    download_info.value.save_as(saved)
+    assert "![" not in saved.read_text(encoding="utf-8")  # no image it does not carry
+    caption = page.locator("#figures .caption-label").first.inner_text()
+    assert caption.startswith("p. 4: Figure 1:")  # as the .zip's Markdown captions it
