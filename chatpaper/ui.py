@@ -87,6 +87,8 @@ numbers. Your API key is used for your request only.
 }
 LABELS["en"]["how_it_works_text"] = HOW_IT_WORKS["en"]
 LABELS["zh"]["how_it_works_text"] = HOW_IT_WORKS["zh"]
+LABELS["en"]["digest_date_placeholder"] = f"empty: the last {digest_mod.DEFAULT_DAYS} days"
+LABELS["zh"]["digest_date_placeholder"] = f"留空：最近 {digest_mod.DEFAULT_DAYS} 天"
 I18N = gr.I18n(**LABELS)
 T = I18N  # T("summarize"): a label the browser shows in its own language
 
@@ -103,6 +105,7 @@ CSS = """
 .cp-part:has(.cp-panel .prose:empty) .cp-tools { display: none; }
 #result-tools { gap: 8px; align-items: center; }
 #result:has(#paper-header span.md:empty) #copy-all { display: none; }
+#digest-download:not(:has(a)) { display: none; }  /* no empty box before the post exists */
 #result-tools > * { flex: 0 0 auto !important; width: auto !important; min-width: 0 !important; }
 #figures .caption-label { white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; max-width: none !important; }
@@ -878,13 +881,20 @@ def build_ui(settings: Settings | None = None) -> gr.Blocks:
                 api_visibility="private",
                 queue=False,
             )
-        build_digest_tab(settings, cache)
+        digest_language = build_digest_tab(settings, cache)
 
         def browser_defaults(request: gr.Request):
             """A browser that prefers Chinese gets Chinese output by default."""
-            return "zh" if _ui_lang(request) == "zh" else gr.skip()
+            if _ui_lang(request) == "zh":
+                return "zh", "zh"
+            return gr.skip(), gr.skip()
 
-        demo.load(browser_defaults, outputs=[language_box], queue=False, api_visibility="private")
+        demo.load(
+            browser_defaults,
+            outputs=[language_box, digest_language],
+            queue=False,
+            api_visibility="private",
+        )
     demo.queue(max_size=settings.app_queue_size, default_concurrency_limit=settings.app_concurrency)
     return demo
 
@@ -967,8 +977,9 @@ def make_digest_handler(settings: Settings, cache: ResultsCache | None):
     return digest
 
 
-def build_digest_tab(settings: Settings, cache: ResultsCache | None = None) -> None:
-    """The "Digest" tab: a topic in, a blog post out, paper by paper (call inside gr.Blocks)."""
+def build_digest_tab(settings: Settings, cache: ResultsCache | None = None) -> gr.Dropdown:
+    """The "Digest" tab: a topic in, a blog post out, paper by paper (call inside gr.Blocks).
+    Returns its language box, which follows the browser's language as the summary's does."""
     with gr.Tab(T("tab_digest"), elem_id="tab-digest"), gr.Row():
         with gr.Column(scale=1, min_width=300):
             topic = gr.Textbox(
@@ -977,7 +988,7 @@ def build_digest_tab(settings: Settings, cache: ResultsCache | None = None) -> N
             category = gr.Textbox(label=T("digest_category"), placeholder="cs.CV")
             day = gr.Textbox(
                 label=T("digest_date"),
-                placeholder=f"empty: the last {digest_mod.DEFAULT_DAYS} days",
+                placeholder=T("digest_date_placeholder"),
                 elem_id="digest-date",
             )
             count = gr.Slider(
@@ -987,21 +998,23 @@ def build_digest_tab(settings: Settings, cache: ResultsCache | None = None) -> N
                 step=1,
                 label=T("digest_count"),
             )
-            language = gr.Dropdown(LANGUAGE_CHOICES, value="en", label=T("digest_language"))
-            engine = gr.Dropdown(
-                _engine_choices(settings), value=default_engine(settings), label=T("engine_label")
+            language = gr.Dropdown(
+                LANGUAGE_CHOICES, value="en", label=T("digest_language"), elem_id="digest-language"
             )
-            api_key = gr.Textbox(
-                label=T("key_label"),
-                type="password",
-                placeholder=T("key_placeholder"),
-            )
-            deep = gr.Checkbox(
-                label=T("digest_deep"),
-                value=False,
-            )
-            fresh = gr.Checkbox(label=T("fresh_label"), value=False, elem_id="digest-fresh")
             button = gr.Button(T("digest_run"), variant="primary", elem_id="digest-run")
+            with gr.Accordion(T("options"), open=False, elem_id="digest-options"):
+                engine = gr.Dropdown(
+                    _engine_choices(settings),
+                    value=default_engine(settings),
+                    label=T("engine_label"),
+                )
+                api_key = gr.Textbox(
+                    label=T("key_label"),
+                    type="password",
+                    placeholder=T("key_placeholder"),
+                )
+                deep = gr.Checkbox(label=T("digest_deep"), value=False)
+                fresh = gr.Checkbox(label=T("fresh_label"), value=False, elem_id="digest-fresh")
         with gr.Column(scale=2):
             status = gr.Markdown(T("digest_ready"), elem_id="digest-status")
             post = gr.Markdown(elem_id="digest-post", buttons=["copy"])
@@ -1015,6 +1028,7 @@ def build_digest_tab(settings: Settings, cache: ResultsCache | None = None) -> N
         api_name="digest",
         concurrency_limit=2,  # each digest already runs several model calls at once
     )
+    return language
 
 
 THEME_FONTS = dict(
@@ -1144,6 +1158,7 @@ def build_ask_panel(
         )
         with gr.Row():
             question = gr.Textbox(
+                label=T("ask_heading"),  # read out by screen readers; the heading shows it
                 show_label=False,
                 placeholder=T("ask_placeholder"),
                 elem_id="ask-question",
