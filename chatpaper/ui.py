@@ -115,7 +115,11 @@ CSS = """
 #figures .thumbnail-item img { height: auto !important; min-height: 120px; max-height: 560px;
   width: 100%; }
 #figures .caption-label { position: static !important; transform: none !important;
-  text-align: left; padding: 6px 8px; }
+  text-align: left; padding: 6px 8px; opacity: 1 !important; }
+#figures .preview .caption { white-space: normal !important; text-align: left !important;
+  font-weight: normal !important; overflow: auto !important; max-height: 12em;
+  margin-bottom: 64px; }
+#ask-chat { border-width: 1px !important; }
 #figures .grid-container { padding-top: 2.4rem !important; align-items: start; }
 #figures .grid-wrap { height: auto !important; max-height: none !important;
   overflow: visible !important; }
