@@ -378,6 +378,11 @@ def make_summarize_handler(settings: Settings, cache: ResultsCache, *, raise_err
         # The first update clears the previous run's result, before any I/O.
         view.status = _first_status(arxiv_text, pdf_file, ui)
         yield view.outputs(session, signal)
+        if not pdf_file and not (arxiv_text or "").strip():
+            view.status = "❌ " + status_text(ui, "need_source")
+            yield view.outputs(session, signal)
+            fail(status_text(ui, "need_source"))
+            return
 
         notes: list[str] = []
         reading = _reader_pool.submit(_read_paper, arxiv_text, pdf_file, settings, notes.append)

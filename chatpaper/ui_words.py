@@ -112,6 +112,7 @@ STATUS: dict[str, dict[str, str]] = {
         "retrying": "Retrying {part}…",
         "retried": "{part} written again in {seconds}.",
         "page": "p. {page}",
+        "need_source": "Paste an arXiv link or ID (such as 2402.00864) or upload a PDF first.",
     },
     "zh": {
         "fetching": "正在从 arXiv 获取 {id}…",
@@ -129,6 +130,7 @@ STATUS: dict[str, dict[str, str]] = {
         "retrying": "正在重试{part}…",
         "retried": "{part}已重新生成，耗时 {seconds}。",
         "page": "第 {page} 页",
+        "need_source": "请先粘贴 arXiv 链接或编号（例如 2402.00864），或上传一个 PDF。",
     },
 }
 

@@ -205,6 +205,8 @@ def test_a_chinese_browser_gets_chinese_labels_status_and_output(browser, app_ur
     page = open_page(browser, app_url, PHONE, locale="zh-CN")
     assert page.locator("#summarize").inner_text().strip() == "开始总结"
     assert "arXiv 编号或链接" in page.locator("#arxiv-input").inner_text()
+    page.click("#summarize")  # nothing pasted yet: one sentence, in Chinese
+    page.locator("#status").get_by_text("请先粘贴 arXiv 链接").wait_for()
     page.fill("#arxiv-input textarea", "2402.00864")
     page.click("#summarize")
     wait_finished(page, "总结完成")
