@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -44,3 +46,29 @@ def fake_gemini_env(**options):
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_app(env: dict[str, str], port: int, repo: Path = REPO) -> subprocess.Popen:
+    """``python app.py`` of ``repo`` as its own process, once its port answers."""
+    process = subprocess.Popen(
+        [sys.executable, "app.py"],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("app.py did not start")

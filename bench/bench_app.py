@@ -11,15 +11,12 @@ clients run here. All share this machine's cores.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from _common import REPO, fake_gemini_env
+from _common import fake_gemini_env, free_port, start_app
 from gradio_client import Client
 
 from tests.fakes.arxiv_server import FakeArxiv
@@ -36,12 +33,6 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run_job(url: str, arxiv_id: str) -> tuple[float, float]:
     """(seconds to first model text, seconds to the end) for one fresh job."""
     client = Client(url, analytics_enabled=False, verbose=False)
@@ -54,24 +45,6 @@ def run_job(url: str, arxiv_id: str) -> tuple[float, float]:
     job.result()
     return first or float("nan"), time.perf_counter() - start
 
-
-def start_app(env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "app.py"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("app.py did not start")
 
 
 def main() -> None:

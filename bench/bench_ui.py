@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import REPO, SHARED_PAPERS, fake_gemini_env
+from _common import REPO, SHARED_PAPERS, fake_gemini_env, free_port, start_app
 
 from tests.fakes.arxiv_server import FakeArxiv
 from tests.fakes.stage_replies import gemini_stage_reply
@@ -48,27 +46,6 @@ CLICK_PROBE = f"""() => {{
   watch('#paper-header', 'header', t => t.includes('{TITLE}'));
 }}"""
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_app(repo: Path, env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "app.py"], cwd=repo, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("app.py did not start")
 
 
 def browser_times(url: str) -> tuple[float, float]:
@@ -154,7 +131,7 @@ def main() -> None:
             CHATPAPER_ARXIV_INTERVAL="0",
             CHATPAPER_CACHE_DIR=tempfile.mkdtemp(),
         )
-        app = start_app(repo, env, port)
+        app = start_app(env, port, repo)
         url = f"http://127.0.0.1:{port}/"
         try:
             status, header = browser_times(url)
